@@ -1,0 +1,10 @@
+export * from './modes';
+export * from './types';
+export { decodeEntry } from './entry';
+export { decodeEptEntry, decodeEptp, EPT_MEMORY_TYPES, type DecodedEptp } from './ept';
+export * from './spec';
+export * from './tables';
+export * from './translate';
+export * from './mappings';
+export * from './linear';
+export * from './twoStage';

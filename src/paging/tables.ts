@@ -1,0 +1,41 @@
+import type { PhysMem } from '../memory/physMem';
+import { readLE } from '../util/numbers';
+import { geometry, type PagingMode, tableBytes } from './modes';
+
+/**
+ * Reads paging-structure tables whole, each in one read, and keeps them for the length of one
+ * walk: a table shared by several entries (or reached by several translations) costs one read.
+ */
+export class TableReader {
+  private readonly cache = new Map<string, Promise<Uint8Array>>();
+  readsIssued = 0;
+
+  constructor(
+    private readonly mem: PhysMem,
+    private readonly mode: PagingMode,
+  ) {}
+
+  table(pa: bigint, level: number): Promise<Uint8Array> {
+    const bytes = tableBytes(this.mode, level);
+    const key = `${pa}:${bytes}`;
+    let t = this.cache.get(key);
+    if (!t) {
+      this.readsIssued++;
+      t = this.mem.read(pa, bytes);
+      this.cache.set(key, t);
+      // A failed read is not remembered: the next walk may succeed (a live target resumed).
+      t.catch(() => this.cache.delete(key));
+    }
+    return t;
+  }
+
+  async entry(tablePa: bigint, level: number, index: number): Promise<bigint> {
+    const t = await this.table(tablePa, level);
+    return entryAt(t, this.mode, index);
+  }
+}
+
+export function entryAt(table: Uint8Array, mode: PagingMode, index: number): bigint {
+  const { entryBytes } = geometry(mode);
+  return readLE(table, index * entryBytes, entryBytes);
+}
