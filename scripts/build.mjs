@@ -1,22 +1,16 @@
-// Bundles the extension, the debug adapter and the CLI with esbuild.
+// Bundles the extension, the debug adapter and the CLI with esbuild, then writes the sample dumps.
 import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
+const common = { bundle: true, platform: 'node', target: 'node18', format: 'cjs', sourcemap: true, logLevel: 'warning' };
 const entries = [
   { in: 'src/extension/extension.ts', out: 'extension' },
   { in: 'src/debugAdapter/main.ts', out: 'debugAdapter' },
   { in: 'src/cli/main.ts', out: 'cli' },
 ].filter((e) => existsSync(e.in));
 
-await build({
-  entryPoints: entries,
-  outdir: 'dist',
-  bundle: true,
-  platform: 'node',
-  target: 'node18',
-  format: 'cjs',
-  sourcemap: true,
-  external: ['vscode'],
-  logLevel: 'warning',
-});
+await build({ ...common, entryPoints: entries, outdir: 'dist', external: ['vscode'] });
+await build({ ...common, entryPoints: ['scripts/make-samples.ts'], outfile: 'out/make-samples.js' });
+execFileSync(process.execPath, ['out/make-samples.js', 'dist'], { stdio: 'inherit' });
 console.log(`built ${entries.map((e) => `dist/${e.out}.js`).join(', ')}`);

@@ -8,3 +8,4 @@ export * from './translate';
 export * from './mappings';
 export * from './linear';
 export * from './twoStage';
+export * from './format';

@@ -56,7 +56,18 @@ export interface BadEntryEvent {
   message: string;
 }
 
-export type WalkEvent = LeafEvent | SelfMapEvent | SharedTableEvent | BadEntryEvent;
+/** A table the source could not read (outside a dump's segments, a stub error): skipped. */
+export interface UnreadableEvent {
+  kind: 'unreadable';
+  va: bigint;
+  size: bigint;
+  /** Level of the table that could not be read. */
+  level: number;
+  tablePa: bigint;
+  message: string;
+}
+
+export type WalkEvent = LeafEvent | SelfMapEvent | SharedTableEvent | BadEntryEvent | UnreadableEvent;
 
 export interface WalkOptions {
   /** Only entries overlapping [from, to) are visited (VAs as the mode writes them). */
@@ -131,6 +142,13 @@ class Walk {
       // Only the top of a shared subtree is news; the tables below it are shared by consequence.
       if (first !== undefined && !underShared) yield { kind: 'shared', va, level: level - 1, tablePa: e.address, firstVa: first };
       if (first === undefined) this.visited.set(key, va);
+      try {
+        await this.reader.table(e.address, level - 1);
+      } catch (err) {
+        // One unreadable table (a frame missing from a dump) should not hide the rest of the walk.
+        yield { kind: 'unreadable', va, size: cover, level: level - 1, tablePa: e.address, message: err instanceof Error ? err.message : String(err) };
+        continue;
+      }
       yield* this.table(e.address, level - 1, rawVa, p, underShared || first !== undefined);
     }
   }

@@ -1,0 +1,45 @@
+import { isHyperFrameError } from '../util/errors';
+import { DECODE_HELP, decodeCommand } from './decodeCommand';
+import { type CliIo, processIo } from './io';
+import { TRANSLATE_HELP, translateCommand } from './translateCommand';
+import { WALK_HELP, walkCommand } from './walkCommand';
+
+const COMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>> = {
+  decode: decodeCommand,
+  translate: translateCommand,
+  walk: walkCommand,
+};
+
+export const USAGE = `HyperFrame: see memory the way the MMU sees it.
+
+${DECODE_HELP}
+
+${TRANSLATE_HELP}
+
+${WALK_HELP}
+
+Numbers: 0x-prefixed hex or decimal; digits may be grouped with _ or a backtick (0xffff8300\`00000000).
+Exit status: 0 done, 1 no translation, 2 bad input (one line on stderr).`;
+
+/** Runs one CLI invocation; returns the exit status. Errors become one line on stderr. */
+export async function runCli(argv: string[], io: CliIo = processIo): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+    io.out(USAGE);
+    return cmd ? 0 : 2;
+  }
+  const run = COMMANDS[cmd];
+  if (!run) {
+    io.err(`hyperframe: unknown command '${cmd}' (commands: ${Object.keys(COMMANDS).join(', ')}; --help for usage)`);
+    return 2;
+  }
+  try {
+    return await run(rest, io);
+  } catch (e) {
+    if (isHyperFrameError(e)) {
+      io.err(`hyperframe ${cmd}: ${e.message}`);
+      return 2;
+    }
+    throw e;
+  }
+}

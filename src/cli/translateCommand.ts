@@ -1,0 +1,41 @@
+import { describeEntry, digitsFor, entryName, permsText, sizeText, vaDigits } from '../paging/format';
+import { translate } from '../paging/translate';
+import { HyperFrameError } from '../util/errors';
+import { hex, parseNumber } from '../util/numbers';
+import type { CliIo } from './io';
+import { translationJson } from './json';
+import { openTarget, parse, resolveAddressSpace, SOURCE_OPTIONS } from './options';
+
+export const TRANSLATE_HELP = `hyperframe translate <va> (--core FILE | --raw FILE [--base PA]) [--root PA --mode MODE] [--cpu N] [--json]
+  Walks one virtual address and prints every step, as WinDbg's !pte does.
+  With a core, the root and mode default to the vCPU's CR3, CR0, CR4 and EFER.`;
+
+export async function translateCommand(argv: string[], io: CliIo): Promise<number> {
+  const { values: v, positionals } = parse(argv, SOURCE_OPTIONS, 'translate');
+  if (positionals.length !== 1) throw new HyperFrameError('BAD_ARGUMENT', `translate takes one virtual address, got ${positionals.length}`);
+  const va = parseNumber(positionals[0], 'virtual address');
+  const target = await openTarget(v);
+  try {
+    const { spec, notes } = await resolveAddressSpace(v, target);
+    const t = await translate(va, spec, target.phys);
+    if (v.json) {
+      io.out(JSON.stringify(translationJson(t, spec.mode, spec.root), null, 2));
+    } else {
+      for (const n of notes) io.out(`# ${n}`);
+      io.out(`VA ${hex(va, vaDigits(spec.mode))}  ${spec.mode}, root ${hex(spec.root)}`);
+      for (const s of t.steps) {
+        const name = entryName(spec.mode, s.level).padEnd(9);
+        io.out(`  ${name} at ${hex(s.entryPa)} [${String(s.index).padStart(4)}]  ${hex(s.entry.raw, digitsFor(spec.mode))}  ${describeEntry(s.entry)}`);
+      }
+      if (t.pa !== undefined) {
+        const g = t.steps.at(-1)?.entry.fields.G === 1;
+        io.out(`PA ${hex(t.pa)}  (${sizeText(t.pageSize!)} page at ${hex(t.pa - (va - t.pageVa!))}; ${permsText(t.perms!, g)})`);
+      } else {
+        io.out(`no translation: ${t.fault?.message}`);
+      }
+    }
+    return t.pa !== undefined ? 0 : 1;
+  } finally {
+    await target.close();
+  }
+}

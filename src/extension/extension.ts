@@ -1,0 +1,44 @@
+import * as vscode from 'vscode';
+import { decodeEntry } from '../paging/entry';
+import { describeEntry, entryName } from '../paging/format';
+import { geometry, PAGING_MODES, type PagingMode } from '../paging/modes';
+import { isHyperFrameError } from '../util/errors';
+import { hex, parseNumber } from '../util/numbers';
+
+/** Activation: VS Code glue only; the paging core decides. */
+export function activate(context: vscode.ExtensionContext): void {
+  context.subscriptions.push(vscode.commands.registerCommand('hyperframe.decodeEntry', decodeEntryCommand));
+}
+
+export function deactivate(): void {
+  // Nothing to release yet: every command cleans up after itself.
+}
+
+/** Asks for an entry value and a mode, then shows every field of the decode. */
+async function decodeEntryCommand(): Promise<void> {
+  const text = await vscode.window.showInputBox({
+    prompt: 'Paging-structure entry value (0x… hex or decimal; _ or ` may group digits)',
+    placeHolder: '0x8000000012345067',
+    validateInput: (v) => {
+      try {
+        parseNumber(v, 'entry value');
+        return undefined;
+      } catch (e) {
+        return isHyperFrameError(e) ? e.message : String(e);
+      }
+    },
+  });
+  if (text === undefined) return;
+  const mode = (await vscode.window.showQuickPick([...PAGING_MODES], { placeHolder: 'Paging mode' })) as PagingMode | undefined;
+  if (!mode) return;
+  const top = geometry(mode).topLevel;
+  const levels = Array.from({ length: top }, (_, i) => top - i).map((l) => ({ label: entryName(mode, l), level: l }));
+  const pick = await vscode.window.showQuickPick(levels, { placeHolder: 'Level of the entry' });
+  if (!pick) return;
+  const raw = parseNumber(text, 'entry value');
+  const e = decodeEntry(raw, mode, pick.level);
+  const fields = Object.entries(e.fields)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+  void vscode.window.showInformationMessage(`${entryName(mode, pick.level)} ${hex(raw)}: ${describeEntry(e)} — ${fields}`, { modal: false });
+}

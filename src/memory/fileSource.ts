@@ -1,0 +1,91 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { HyperFrameError } from '../util/errors';
+import { hex } from '../util/numbers';
+
+/** An open dump file: the handle for positional reads, and its size when opened. */
+export interface OpenedFile {
+  handle: FileHandle;
+  sizeBytes: bigint;
+}
+
+/** Plain words for the errno values a user can act on; anything else keeps Node's code. */
+function describeErrno(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'is a directory';
+    case 'EROFS':
+      return 'read-only file system';
+    default:
+      return code ?? String(e);
+  }
+}
+
+/**
+ * Opens a dump file for positional reads. `what` names the kind of file in messages
+ * ("raw image", "ELF core"). Only regular files: their size is known and fixed, which the range
+ * checks rely on.
+ */
+export async function openDumpFile(path: string, what: string, writable = false): Promise<OpenedFile> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, writable ? 'r+' : 'r');
+  } catch (e) {
+    throw new HyperFrameError('BAD_FILE', `cannot open ${what} '${path}': ${describeErrno(e)}`);
+  }
+  try {
+    const st = await handle.stat({ bigint: true });
+    if (!st.isFile()) {
+      throw new HyperFrameError('BAD_FILE', `cannot open ${what} '${path}': not a regular file`);
+    }
+    return { handle, sizeBytes: st.size };
+  } catch (e) {
+    await handle.close();
+    throw e;
+  }
+}
+
+/**
+ * Reads exactly `bytes` at file offset `offset`. A short read means the file shrank after we
+ * checked its size: that is reported as a bad file, not returned as partial data.
+ */
+export async function readExactly(
+  handle: FileHandle,
+  offset: bigint,
+  bytes: number,
+  fileName: string,
+): Promise<Uint8Array> {
+  const buf = new Uint8Array(bytes);
+  let done = 0;
+  while (done < bytes) {
+    const { bytesRead } = await handle.read(buf, done, bytes - done, Number(offset) + done);
+    if (bytesRead === 0) {
+      throw new HyperFrameError(
+        'BAD_FILE',
+        `${fileName}: unexpected end of file at offset ${hex(offset + BigInt(done))} (was the file truncated while open?)`,
+      );
+    }
+    done += bytesRead;
+  }
+  return buf;
+}
+
+/** Writes all of `data` at file offset `offset`. */
+export async function writeExactly(handle: FileHandle, offset: bigint, data: Uint8Array): Promise<void> {
+  let done = 0;
+  while (done < data.length) {
+    const { bytesWritten } = await handle.write(data, done, data.length - done, Number(offset) + done);
+    done += bytesWritten;
+  }
+}
+
+/** The name shown to users: the file's base name, not its full path. */
+export function displayName(path: string): string {
+  return basename(path);
+}

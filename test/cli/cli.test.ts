@@ -1,0 +1,180 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/run';
+import { seed004Core, XEN_SAMPLE, xenSampleCore } from '../fixtures/sampleDumps';
+
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+let dir: string;
+let xen: string;
+let pae: string;
+let raw: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'hf-cli-'));
+  xen = join(dir, 'xen.elf');
+  pae = join(dir, 'pae.elf');
+  raw = join(dir, 'ram.bin');
+  writeFileSync(xen, xenSampleCore());
+  writeFileSync(pae, seed004Core());
+  // A raw image holding a 32-bit page directory at 0x1000 and a page table at 0x2000.
+  const img = new Uint8Array(0x3000);
+  const dv = new DataView(img.buffer);
+  dv.setUint32(0x1000, 0x2007, true);
+  dv.setUint32(0x2000 + 5 * 4, 0x345001, true);
+  dv.setUint32(0x1000 + 4, 0x00800083, true);
+  writeFileSync(raw, img);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('hyperframe decode', () => {
+  it('--json: fields under their SDM names', async () => {
+    const r = await run('decode', '0x0001a001e3', '--mode', 'pae', '--level', '2', '--json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ P: 1, RW: 1, US: 0, PWT: 0, PCD: 0, A: 1, D: 1, PS: 1, G: 1, PAT: 0, XD: 0, address: '0x1a00000', pageSize: 0x200000 });
+  });
+
+  it('without --mode: the 32-bit and the 64-bit readings', async () => {
+    const r = await run('decode', '0x8000000012345067', '--json');
+    const j = JSON.parse(r.out);
+    expect(j.legacy32).toMatchObject({ raw: '0x12345067', address: '0x12345000', P: 1, RW: 1, US: 1 });
+    expect(j.legacy32.XD).toBeUndefined();
+    expect(j.long4).toMatchObject({ address: '0x12345000', XD: 1 });
+    const text = await run('decode', '0x8000000012345067');
+    expect(text.out).toMatch(/legacy32 PTE\s+long4 PTE/);
+    expect(text.out).toMatch(/XD\s+-\s+1/);
+  });
+
+  it('accepts _ and backtick digit groups', async () => {
+    const a = JSON.parse((await run('decode', '0xfb14_e067', '--mode', 'pae', '--level', '2', '--json')).out);
+    const b = JSON.parse((await run('decode', '0xfb14`e067', '--mode', 'pae', '--level', '2', '--json')).out);
+    expect(a.address).toBe('0xfb14e000');
+    expect(b).toEqual(a);
+  });
+
+  it('decodes an EPTP', async () => {
+    expect(JSON.parse((await run('decode', '0x3005e', '--mode', 'eptp', '--json')).out)).toMatchObject({ levels: 4, memoryTypeName: 'WB', accessedDirty: true, root: '0x30000' });
+  });
+
+  it.each([
+    [['decode', '0xzz'], /bad entry value '0xzz'/],
+    [['decode', '12', '--mode', 'pae64'], /unknown paging mode 'pae64'/],
+    [['decode', '0x1', '--mode', 'pae', '--level', '4'], /level 4 does not exist in pae/],
+    [['decode', '0x10000000000000000'], /does not fit in 64 bits/],
+    [['decode', '0x1', '--bogus'], /Unknown option '--bogus'/],
+    [['frobnicate'], /unknown command 'frobnicate'/],
+  ])('bad input %j: one line, exit 2', async (argv, msg) => {
+    const r = await run(...(argv as string[]));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(msg);
+    expect(r.err.split('\n')).toHaveLength(1);
+  });
+});
+
+describe('hyperframe walk and translate on an ELF core', () => {
+  it('walk --json: ranges, self-map and shared table of the Xen-like sample; root and mode from the vCPU', async () => {
+    const r = await run('walk', '--core', xen, '--json', '--leaves');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.mode).toBe('long4');
+    expect(j.root).toBe('0x100000');
+    expect(j.ranges.map((x: { va: string; pa: string; size: number; flags: string }) => [x.va, x.pa, x.size, x.flags])).toEqual(
+      XEN_SAMPLE.ranges.map(([va, pa, size, flags]) => ['0x' + va.toString(16), '0x' + pa.toString(16), Number(size), flags]),
+    );
+    expect(j.selfMaps).toEqual([{ va: '0xffff810000000000', size: 2 ** 39, entry: '0x100063', level: 4, target: '0x100000', targetLevel: 4 }]);
+    expect(j.sharedTables).toEqual([{ va: '0x8000000000', level: 3, table: '0x101000', firstVa: '0x0' }]);
+    expect(j.leaves).toHaveLength(16 * 2 + 4);
+    expect(j.leaves[0]).toEqual({ va: '0x400000', pa: '0x600000', size: 4096, entry: '0x600067', level: 1, flags: 'R W X U -' });
+  });
+
+  it('translate: every step, as !pte shows it', async () => {
+    const r = await run('translate', '0xffff82d040001234', '--core', xen);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('PML4E     at 0x100828 [ 261]');
+    expect(r.out).toContain('PDPTE     at 0x106a08 [ 321]');
+    expect(r.out).toContain('PDE       at 0x107000 [   0]');
+    expect(r.out).toMatch(/PA 0x201234 {2}\(2 MiB page at 0x200000; R - X - G\)/);
+  });
+
+  it('translate --json; a miss exits 1 and says where it stopped', async () => {
+    const j = JSON.parse((await run('translate', '0x408abc', '--core', xen, '--json')).out);
+    expect(j).toMatchObject({ pa: '0x608abc', pageSize: 4096, flags: 'R W - U -' });
+    expect(j.steps.map((s: { index: number }) => s.index)).toEqual([0, 0, 2, 8]);
+    const miss = await run('translate', '0xffff830040000000', '--core', xen);
+    expect(miss.code).toBe(1);
+    expect(miss.out).toMatch(/not present \(software value 0x5eadbeef000\)/);
+    expect(miss.out).toMatch(/no translation: not present at level 3/);
+  });
+
+  it('the seed 004 PAE core: 32-bit core, PAE from CR4, the linear page table as self-maps', async () => {
+    const j = JSON.parse((await run('walk', '--core', pae, '--json')).out);
+    expect(j.mode).toBe('pae');
+    expect(j.selfMaps.map((s: { va: string }) => s.va)).toEqual(['0xfd800000', '0xfda00000', '0xfdc00000', '0xfde00000']);
+    expect(j.ranges.find((x: { va: string }) => x.va === '0xf6800000')).toMatchObject({ pa: '0x1800000', size: 24 << 20, pages: 12, flags: 'R W X - G' });
+    // PD3 entries 508..511 point at page tables outside the dump: reported, the walk goes on.
+    expect(j.unreadable.map((u: { va: string; table: string }) => [u.va, u.table])).toEqual([
+      ['0xff800000', '0x215000'],
+      ['0xffa00000', '0x216000'],
+      ['0xffc00000', '0x217000'],
+      ['0xffe00000', '0xbfe000'],
+    ]);
+    const t = JSON.parse((await run('translate', '0xfde00000', '--core', pae, '--json')).out);
+    expect(t.pa).toBe('0xfb14e000');
+  });
+
+  it('--root and --mode override the vCPU', async () => {
+    const j = JSON.parse((await run('walk', '--core', xen, '--root', '0x101000', '--mode', 'long4', '--json')).out);
+    expect(j.root).toBe('0x101000');
+  });
+});
+
+describe('hyperframe on a raw image', () => {
+  it('walks 32-bit tables with --root and --mode', async () => {
+    const j = JSON.parse((await run('walk', '--raw', raw, '--root', '0x1000', '--mode', 'legacy32', '--json')).out);
+    expect(j.ranges.map((x: { va: string; pa: string; size: number }) => [x.va, x.pa, x.size])).toEqual([
+      ['0x5000', '0x345000', 4096],
+      ['0x400000', '0x800000', 4 << 20],
+    ]);
+  });
+
+  it('--base shifts the image: tables no longer where the root says', async () => {
+    const r = await run('translate', '0x5000', '--raw', raw, '--base', '0x10000', '--root', '0x1000', '--mode', 'legacy32');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/0x1000/);
+  });
+
+  it.each([
+    [['walk', '--raw', '/nonexistent/x.bin', '--root', '0', '--mode', 'long4'], /cannot open.*x\.bin/i],
+    [['walk', '--raw', 'RAW', '--mode', 'long4'], /no registers: give --root/],
+    [['walk', '--root', '0x1000', '--mode', 'long4'], /give --core FILE or --raw FILE/],
+    [['walk', '--raw', 'RAW', '--root', '0x1001', '--mode', 'long4'], /bad root 0x1001/],
+    [['walk', '--core', 'RAW'], /not an ELF core.*--raw/],
+    [['translate', '0x1000', '--core', 'TRUNC'], /truncat|cut|past the end|ends/i],
+  ])('bad input %j: one line, exit 2', async (argv, msg) => {
+    const trunc = join(dir, 'trunc.elf');
+    writeFileSync(trunc, xenSampleCore().subarray(0, 300));
+    const r = await run(...(argv as string[]).map((a) => (a === 'RAW' ? raw : a === 'TRUNC' ? trunc : a)));
+    expect(r.err).toMatch(msg);
+    expect(r.code).toBe(2);
+    expect(r.err.split('\n')).toHaveLength(1);
+  });
+});
+
+describe('the built command', () => {
+  it('runs from dist/cli.js with exit status 2 on bad input', () => {
+    execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'pipe' });
+    const ok = spawnSync(process.execPath, ['dist/cli.js', 'decode', '0x1a001e3', '--mode', 'pae', '--json'], { encoding: 'utf8' });
+    expect(ok.status).toBe(0);
+    expect(JSON.parse(ok.stdout).PS).toBe(1);
+    const bad = spawnSync(process.execPath, ['dist/cli.js', 'walk', '--core', '/nonexistent.elf'], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+  }, 60_000);
+});
