@@ -1,0 +1,139 @@
+/**
+ * Builds the test guests from their assembly sources with GNU as + ld (32-bit output, so no
+ * multilib compiler is needed). Output goes to test/guests/build/ (gitignored); a guest is
+ * rebuilt only when a source, the shared include, the linker script or this file is newer.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { GUEST_NAMES, type GuestName } from './expected-types';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+export const GUEST_SRC_DIR = join(HERE, 'src');
+export const GUEST_BUILD_DIR = join(HERE, 'build');
+
+interface GuestSource {
+  source: string;
+  defines: string[];
+}
+
+const SOURCES: Record<GuestName, GuestSource> = {
+  legacy32: { source: 'legacy32.s', defines: [] },
+  pae: { source: 'pae.s', defines: [] },
+  long4: { source: 'long4.s', defines: [] },
+  long4smp: { source: 'long4.s', defines: ['SMP=1'] },
+  long5: { source: 'long5.s', defines: [] },
+};
+
+const SHARED_INPUTS = ['common.inc', 'guest.ld'];
+
+export class GuestBuildError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'GuestBuildError';
+  }
+}
+
+function run(cmd: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') {
+        reject(
+          new GuestBuildError(
+            `'${cmd}' not found: the test guests need GNU binutils (as, ld); install the 'binutils' package`,
+          ),
+        );
+      } else {
+        reject(new GuestBuildError(`cannot run '${cmd}': ${err.message}`));
+      }
+    });
+    child.on('close', (code) => {
+      if (code === 0) resolve();
+      else reject(new GuestBuildError(`${cmd} ${args.join(' ')} failed (exit ${code}):\n${output}`));
+    });
+  });
+}
+
+async function mtimeMs(path: string): Promise<number | undefined> {
+  try {
+    return (await stat(path)).mtimeMs;
+  } catch {
+    return undefined;
+  }
+}
+
+async function upToDate(name: GuestName, out: string): Promise<boolean> {
+  const built = await mtimeMs(out);
+  if (built === undefined) return false;
+  const inputs = [
+    join(GUEST_SRC_DIR, SOURCES[name].source),
+    ...SHARED_INPUTS.map((f) => join(GUEST_SRC_DIR, f)),
+    fileURLToPath(import.meta.url),
+  ];
+  for (const input of inputs) {
+    const t = await mtimeMs(input);
+    if (t === undefined || t > built) return false;
+  }
+  return true;
+}
+
+export function guestElfPath(name: GuestName): string {
+  return join(GUEST_BUILD_DIR, `${name}.elf`);
+}
+
+async function doBuild(name: GuestName): Promise<string> {
+  const out = guestElfPath(name);
+  if (await upToDate(name, out)) return out;
+  await mkdir(GUEST_BUILD_DIR, { recursive: true });
+  // Unique temporaries, then an atomic rename: parallel test workers may build at once.
+  const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
+  const obj = join(GUEST_BUILD_DIR, `${name}.${tag}.o`);
+  const tmpElf = join(GUEST_BUILD_DIR, `${name}.${tag}.elf`);
+  const { source, defines } = SOURCES[name];
+  try {
+    await run('as', [
+      '--32',
+      '-I',
+      GUEST_SRC_DIR,
+      ...defines.flatMap((d) => ['--defsym', d]),
+      '-o',
+      obj,
+      join(GUEST_SRC_DIR, source),
+    ]);
+    await run('ld', ['-m', 'elf_i386', '-T', join(GUEST_SRC_DIR, 'guest.ld'), '-o', tmpElf, obj]);
+    await rename(tmpElf, out);
+  } finally {
+    await rm(obj, { force: true });
+    await rm(tmpElf, { force: true });
+  }
+  return out;
+}
+
+const cache = new Map<GuestName, Promise<string>>();
+
+/** Path of the guest's ELF, building it first if needed (cached per process). */
+export function buildGuest(name: GuestName): Promise<string> {
+  if (!SOURCES[name]) return Promise.reject(new GuestBuildError(`unknown guest '${String(name)}'`));
+  let p = cache.get(name);
+  if (!p) {
+    p = doBuild(name);
+    cache.set(name, p);
+    p.catch(() => cache.delete(name));
+  }
+  return p;
+}
+
+/** Build several guests (all by default); resolves to their ELF paths. */
+export async function buildGuests(
+  names: readonly GuestName[] = GUEST_NAMES,
+): Promise<Partial<Record<GuestName, string>>> {
+  const out: Partial<Record<GuestName, string>> = {};
+  for (const name of names) out[name] = await buildGuest(name);
+  return out;
+}
