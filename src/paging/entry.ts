@@ -56,9 +56,11 @@ function decode64(raw: bigint, mode: PagingMode, level: number, c: PagingContext
   if (!c.nxe) reserved |= raw & (1n << 63n);
 
   if (mode === 'pae' && level === 3) {
-    // A PAE PDPTE has only P, PWT, PCD and the address; RW/US/XD are reserved there.
-    reserved = raw & (mask(2, 1) | mask(8, 5) | mask(63, Math.min(M, 52)));
-    const fields: EntryFields = { P: 1, PWT: b(raw, 3), PCD: b(raw, 4), AVL: Number(bits(raw, 11, 9)) };
+    // A PAE PDPTE has only P, PWT, PCD and the address; RW/US/XD are reserved there. Bit 5 is
+    // reserved too in the SDM, but QEMU's walker sets it as an accessed flag on every walk, so
+    // flagging it would fail every PAE walk on QEMU: it is shown as A instead.
+    reserved = raw & (mask(2, 1) | mask(8, 6) | mask(63, Math.min(M, 52)));
+    const fields: EntryFields = { P: 1, PWT: b(raw, 3), PCD: b(raw, 4), A: b(raw, 5), AVL: Number(bits(raw, 11, 9)) };
     return { raw, mode, level, kind: 'table', address: raw & mask(M - 1, 12), fields, reserved, problems: [] };
   }
 

@@ -1,16 +1,24 @@
 import { type Dump, openDump, PageCache } from '../memory';
-import { HyperFrameError } from '../util/errors';
 import type { ControlRegs } from '../paging/modes';
-import type { Target } from './target';
+import { HyperFrameError } from '../util/errors';
+import type { BreakpointKind, StopEvent, Target, TargetCapabilities, VcpuInfo } from './target';
+import { readVirtualThroughTables } from './virtualThroughTables';
+
+const NOT_LIVE = (what: string) => new HyperFrameError('TARGET', `a dump is a snapshot: it cannot ${what}`);
 
 /** A Target over a dump file: an ELF core (with vCPU registers) or a raw image (without). */
 export class DumpTarget implements Target {
   readonly phys: PageCache;
   readonly description: string;
+  readonly physicalStrategy = { kind: 'dump' } as const;
+  readonly capabilities: TargetCapabilities;
+  readonly lastStop: StopEvent = { reason: 'entry', vcpu: 0 };
+  readonly running = false;
 
   private constructor(private readonly dump: Dump) {
     this.phys = new PageCache(dump);
     this.description = dump.description;
+    this.capabilities = { runControl: false, breakpoints: [], writeMemory: dump.kind === 'raw' && dump.writable, monitor: false };
   }
 
   static async open(path: string, opts: { raw?: boolean; base?: bigint } = {}): Promise<DumpTarget> {
@@ -21,21 +29,83 @@ export class DumpTarget implements Target {
     return this.dump.kind === 'elf-core' ? this.dump.vcpus.length : 0;
   }
 
-  async controlRegs(vcpu: number): Promise<ControlRegs & { notes: string[] }> {
+  async vcpus(): Promise<VcpuInfo[]> {
+    const n = await this.vcpuCount();
+    return Array.from({ length: n }, (_, id) => ({ id, name: `CPU ${id}` }));
+  }
+
+  private vcpu(vcpu: number) {
     if (this.dump.kind !== 'elf-core') {
-      throw new HyperFrameError('BAD_ARGUMENT', 'a raw image holds no registers: give --root and --mode');
+      throw new HyperFrameError('BAD_ARGUMENT', 'a raw image holds no registers: give the root and mode');
     }
     const cpus = this.dump.vcpus;
     const cpu = cpus[vcpu];
     if (!cpu) {
       throw new HyperFrameError('BAD_ARGUMENT', `vCPU ${vcpu} is not in this core (it has ${cpus.length}: 0..${cpus.length - 1})`);
     }
+    return cpu;
+  }
+
+  async registers(vcpu: number): Promise<Map<string, bigint>> {
+    return new Map(this.vcpu(vcpu).regs);
+  }
+
+  async writeRegister(): Promise<void> {
+    throw NOT_LIVE('change registers');
+  }
+
+  async controlRegs(vcpu: number): Promise<ControlRegs & { notes: string[] }> {
+    const cpu = this.vcpu(vcpu);
     const r = cpu.regs;
     const need = ['cr0', 'cr3', 'cr4'].filter((n) => !r.has(n));
     if (need.length) {
-      throw new HyperFrameError('BAD_FILE', `the core has no ${need.join('/')} for vCPU ${vcpu} (no QEMU CPU note): give --root and --mode`);
+      throw new HyperFrameError('BAD_FILE', `the core has no ${need.join('/')} for vCPU ${vcpu} (no QEMU CPU note): give the root and mode`);
     }
     return { cr0: r.get('cr0')!, cr3: r.get('cr3')!, cr4: r.get('cr4')!, efer: r.get('efer') ?? 0n, notes: [...cpu.inferred] };
+  }
+
+  async readVirtual(vcpu: number, va: bigint, bytes: number): Promise<Uint8Array> {
+    return readVirtualThroughTables(this.phys, await this.controlRegs(vcpu), va, bytes);
+  }
+
+  async writeVirtual(): Promise<void> {
+    throw NOT_LIVE('be written through virtual addresses');
+  }
+
+  async writePhysical(pa: bigint, data: Uint8Array): Promise<void> {
+    if (this.dump.kind !== 'raw' || !this.dump.writable) throw new HyperFrameError('TARGET', `${this.description} is open read-only`);
+    await this.dump.write(pa, data);
+    this.phys.invalidateRange(pa, data.length);
+  }
+
+  physicalBatch<T>(fn: () => Promise<T>): Promise<T> {
+    return fn();
+  }
+
+  async resume(): Promise<void> {
+    throw NOT_LIVE('run');
+  }
+  async pause(): Promise<StopEvent> {
+    throw NOT_LIVE('run or pause');
+  }
+  async step(): Promise<StopEvent> {
+    throw NOT_LIVE('step');
+  }
+  onStop(): () => void {
+    return () => undefined;
+  }
+  async insertBreakpoint(_kind: BreakpointKind): Promise<void> {
+    throw NOT_LIVE('stop at breakpoints');
+  }
+  async removeBreakpoint(): Promise<void> {
+    // Nothing was ever inserted.
+  }
+  async monitor(): Promise<string> {
+    throw NOT_LIVE('run monitor commands');
+  }
+
+  invalidate(): void {
+    this.phys.invalidate();
   }
 
   async close(): Promise<void> {

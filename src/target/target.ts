@@ -1,6 +1,43 @@
 import type { PhysMem } from '../memory/physMem';
 import type { ControlRegs } from '../paging/modes';
 
+/** A vCPU as the debugger shows it: numbered from 0 as QEMU's monitor numbers them. */
+export interface VcpuInfo {
+  id: number;
+  /** "CPU 0", "CPU 1 (halted)". */
+  name: string;
+  /** What the stub says of it beyond its number ("halted"), if anything. */
+  state?: string;
+}
+
+export type StopReason = 'entry' | 'pause' | 'step' | 'breakpoint' | 'data breakpoint' | 'signal' | 'exited';
+
+export interface StopEvent {
+  reason: StopReason;
+  /** vCPU that stopped (the stub's stop thread), from 0. */
+  vcpu?: number;
+  /** Address of a data breakpoint hit. */
+  dataAddress?: bigint;
+  /** The stub's own words (`T05thread:p01.02;swbreak:;`), for the log. */
+  detail?: string;
+}
+
+export type BreakpointKind = 'software' | 'hardware' | 'write' | 'read' | 'access';
+
+/** How physical addresses are reached on a live target. */
+export type PhysicalStrategy =
+  | { kind: 'qemu' } // QEMU's Qqemu.PhyMemMode
+  | { kind: 'directMap'; offset: bigint } // virtual reads at offset + pa (Xen 0xffff830000000000, Linux page_offset_base)
+  | { kind: 'identity' } // paging off: virtual = physical
+  | { kind: 'dump' }; // a dump file holds physical memory itself
+
+export interface TargetCapabilities {
+  runControl: boolean;
+  breakpoints: readonly BreakpointKind[];
+  writeMemory: boolean;
+  monitor: boolean;
+}
+
 /**
  * What a debugger needs of a machine, over a live stub or a dump. The CLI, the debug adapter and
  * the views all talk to a Target; only its implementations know where bytes come from.
@@ -8,11 +45,52 @@ import type { ControlRegs } from '../paging/modes';
 export interface Target {
   /** One line for the user: what this is and how physical memory is reached. */
   readonly description: string;
-  /** Physical memory, cached for the current stop. */
+  readonly capabilities: TargetCapabilities;
+  readonly physicalStrategy: PhysicalStrategy;
+  /** Physical memory, cached until the target next runs or is written. */
   readonly phys: PhysMem;
+
   /** Number of vCPUs (threads), numbered from 0. */
   vcpuCount(): Promise<number>;
+  vcpus(): Promise<VcpuInfo[]>;
+  /** All registers of a vCPU by lower-case name (rax, rip, cr3, efer, fs_base, …). */
+  registers(vcpu: number): Promise<Map<string, bigint>>;
+  writeRegister(vcpu: number, name: string, value: bigint): Promise<void>;
   /** The registers that choose the paging mode and root, with notes on any that were inferred. */
   controlRegs(vcpu: number): Promise<ControlRegs & { notes: string[] }>;
-  close(): Promise<void>;
+
+  /** Reads memory as `vcpu` sees it (through its own CR3). */
+  readVirtual(vcpu: number, va: bigint, bytes: number): Promise<Uint8Array>;
+  writeVirtual(vcpu: number, va: bigint, data: Uint8Array): Promise<void>;
+  writePhysical(pa: bigint, data: Uint8Array): Promise<void>;
+  /**
+   * Runs `fn` as one batch of physical reads: on QEMU, physical mode is switched on once for the
+   * whole batch (a walk, a tree level, a frame) rather than per read.
+   */
+  physicalBatch<T>(fn: () => Promise<T>): Promise<T>;
+
+  /** Resumes every vCPU; the next stop arrives through `onStop`. */
+  resume(): Promise<void>;
+  /** Stops a running target; resolves with the stop. */
+  pause(): Promise<StopEvent>;
+  /** Steps one instruction on `vcpu` (others stay stopped where the stub allows). */
+  step(vcpu: number): Promise<StopEvent>;
+  /** Called for every stop that follows a `resume`. Returns a function that unsubscribes. */
+  onStop(listener: (e: StopEvent) => void): () => void;
+  /** The last stop (the state the target is in now), if stopped. */
+  readonly lastStop: StopEvent | undefined;
+  readonly running: boolean;
+
+  insertBreakpoint(kind: BreakpointKind, address: bigint, bytes?: number): Promise<void>;
+  removeBreakpoint(kind: BreakpointKind, address: bigint, bytes?: number): Promise<void>;
+  /** A monitor command (QEMU's HMP through qRcmd): its text output. */
+  monitor(command: string): Promise<string>;
+
+  /** Drops cached memory (after an outside change). */
+  invalidate(): void;
+  /**
+   * Ends the session: restores virtual mode, removes breakpoints, detaches and leaves the machine
+   * running unless `leavePaused`. Dumps just close their file.
+   */
+  close(opts?: { leavePaused?: boolean }): Promise<void>;
 }

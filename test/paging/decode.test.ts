@@ -71,6 +71,11 @@ describe('decodeEntry: PAE (entries from the FreeBSD-on-Xen dump in seed 004)', 
   it('a PDPTE has only P, PWT, PCD: RW there is a reserved bit', () => {
     expect(decodeEntry(0xfb152001n, 'pae', 3)).toMatchObject({ kind: 'table', address: 0xfb152000n, reserved: 0n });
     expect(decodeEntry(0xfb152003n, 'pae', 3).reserved).toBe(2n);
+    expect(decodeEntry(0xfb152041n, 'pae', 3).reserved).toBe(0x40n);
+  });
+
+  it("a PDPTE with bit 5 set, as QEMU's walker leaves it (0x111021), still walks", () => {
+    expect(decodeEntry(0x111021n, 'pae', 3)).toMatchObject({ kind: 'table', address: 0x111000n, reserved: 0n, fields: { A: 1 } });
   });
 
   it('XD is bit 63 with EFER.NXE, a reserved bit without it', () => {

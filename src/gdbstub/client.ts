@@ -1,0 +1,259 @@
+/**
+ * The gdb-remote client as one object: connect and negotiate, then registers, memory (virtual,
+ * and physical on QEMU), threads, run control, breakpoints, monitor commands and a clean detach.
+ * Each family lives in its own module; this facade wires them and owns the order of teardown.
+ */
+import { HyperFrameError } from '../util/errors';
+import { Breakpoint, BreakpointType, Breakpoints } from './breakpoints';
+import { ConnectionCounters, ConnectionEvents, ConnectionOptions, GdbConnection } from './connection';
+import { MemoryAccess } from './memory';
+import { MonitorOptions, runMonitorCommand } from './monitor';
+import { StubFeatures, negotiate } from './negotiation';
+import { PhysicalModeGate, StubPhysMem } from './qemu';
+import { RegisterAccess, RegisterLayout, fallbackLayout } from './registers';
+import { StopReply, ThreadId, classifyReply, expectOk, replyError } from './replies';
+import { ResumeOptions, RunControl } from './runControl';
+import { fetchTargetDescription } from './targetXml';
+import { ThreadInfo, Threads } from './threads';
+
+export interface GdbClientOptions extends ConnectionOptions {
+  connectTimeoutMs?: number;
+  /** Time a monitor command may go without output (default 30 s). */
+  monitorTimeoutMs?: number;
+  /** First `m` size to try; by default half the stub's PacketSize. */
+  initialReadChunk?: number;
+}
+
+export class GdbClient {
+  private readonly memory: MemoryAccess;
+  private readonly gate: PhysicalModeGate;
+  private readonly regs: RegisterAccess;
+  private readonly threadsApi: Threads;
+  private readonly run: RunControl;
+  private readonly bps: Breakpoints;
+
+  private constructor(
+    readonly connection: GdbConnection,
+    readonly features: StubFeatures,
+    readonly registerLayout: RegisterLayout,
+    threads: Threads,
+    private readonly options: GdbClientOptions,
+  ) {
+    this.threadsApi = threads;
+    this.memory = new MemoryAccess(connection, { packetSize: features.packetSize, initialReadChunk: options.initialReadChunk });
+    this.gate = new PhysicalModeGate(connection, features.phyMemMode);
+    this.regs = new RegisterAccess(connection, registerLayout, (t) => threads.select('g', t));
+    this.run = new RunControl(connection, threads);
+    this.bps = new Breakpoints(connection);
+  }
+
+  static async connect(host: string, port: number, options: GdbClientOptions = {}): Promise<GdbClient> {
+    return GdbClient.open(await GdbConnection.connect(host, port, options), options);
+  }
+
+  /** Negotiates over an open connection: features, register layout, current stop. */
+  static async open(conn: GdbConnection, options: GdbClientOptions = {}): Promise<GdbClient> {
+    try {
+      const features = await negotiate(conn);
+      const threads = new Threads(conn, features.multiprocess);
+      const layout = await GdbClient.loadLayout(conn, features);
+      const client = new GdbClient(conn, features, layout, threads, options);
+      // QEMU reports a stop on its own when it had to stop a running VM; otherwise ask.
+      if (conn.initialStop) client.run.lastStop = conn.initialStop;
+      else await client.run.haltReason();
+      return client;
+    } catch (e) {
+      conn.close('negotiation failed');
+      throw e;
+    }
+  }
+
+  private static async loadLayout(conn: GdbConnection, features: StubFeatures): Promise<RegisterLayout> {
+    if (features.targetDescription) {
+      // Ask for as much as a packet holds, leaving room for the frame and the 'm'/'l' marker.
+      const desc = await fetchTargetDescription(conn, (features.packetSize ?? 0x400) - 5);
+      if (desc.registers.length > 0) return new RegisterLayout(desc.registers, desc.annexes.join(' + '), desc.architecture);
+    }
+    const reply = await conn.request('g');
+    const r = classifyReply(reply);
+    if (r.kind !== 'data') throw replyError('g', r, 'reading registers (g)');
+    return fallbackLayout(reply.length / 2);
+  }
+
+  // ---- state ----
+
+  /** The stop reply QEMU sent unasked right after connecting, if it did. */
+  get initialStop(): StopReply | undefined {
+    return this.connection.initialStop;
+  }
+
+  get lastStop(): StopReply | undefined {
+    return this.run.lastStop;
+  }
+
+  get running(): boolean {
+    return this.connection.running;
+  }
+
+  get counters(): Readonly<ConnectionCounters> {
+    return this.connection.counters;
+  }
+
+  /** Current `m` chunk size, and the cap if one was learned from a refusal. */
+  get memoryChunking(): { readChunkBytes: number; learnedCap: number | undefined } {
+    return { readChunkBytes: this.memory.readChunkBytes, learnedCap: this.memory.learnedCap };
+  }
+
+  on<K extends keyof ConnectionEvents>(event: K, listener: ConnectionEvents[K]): this {
+    this.connection.on(event, listener);
+    return this;
+  }
+
+  // ---- registers ----
+
+  readRegisters(thread?: ThreadId): Promise<Map<string, bigint>> {
+    return this.regs.readAll(thread);
+  }
+
+  readRegister(name: string, thread?: ThreadId): Promise<bigint> {
+    return this.regs.read(name, thread);
+  }
+
+  writeRegister(name: string, value: bigint, thread?: ThreadId): Promise<void> {
+    return this.regs.write(name, value, thread);
+  }
+
+  // ---- memory ----
+
+  readMemory(va: bigint, bytes: number): Promise<Uint8Array> {
+    return this.gate.withVirtual(() => this.memory.read(va, bytes));
+  }
+
+  writeMemory(va: bigint, data: Uint8Array): Promise<void> {
+    return this.gate.withVirtual(() => this.memory.write(va, data));
+  }
+
+  /** Runs `fn` with the stub in physical mode: one switch on, one off, however many reads. */
+  withPhysical<T>(fn: () => Promise<T>): Promise<T> {
+    return this.gate.withPhysical(fn);
+  }
+
+  readPhysical(pa: bigint, bytes: number): Promise<Uint8Array> {
+    return this.gate.withPhysical(() => this.memory.read(pa, bytes));
+  }
+
+  writePhysical(pa: bigint, data: Uint8Array): Promise<void> {
+    return this.gate.withPhysical(() => this.memory.write(pa, data));
+  }
+
+  /** A PhysMem over this stub (QEMU only); its reads join the current withPhysical batch. */
+  physMem(): StubPhysMem {
+    if (!this.features.phyMemMode) {
+      throw new HyperFrameError('TARGET', `the stub at ${this.connection.peer} has no physical-memory mode (QEMU's PhyMemMode)`);
+    }
+    return new StubPhysMem(this, `QEMU gdbstub ${this.connection.peer}, physical mode`);
+  }
+
+  // ---- threads and run control ----
+
+  threads(withExtraInfo = true): Promise<ThreadInfo[]> {
+    return this.threadsApi.list(withExtraInfo);
+  }
+
+  formatThreadId(id: ThreadId): string {
+    return this.threadsApi.format(id);
+  }
+
+  haltReason(): Promise<StopReply> {
+    return this.run.haltReason();
+  }
+
+  /** Resolves with the stop reply once the target stops again (breakpoint, step, interrupt). */
+  async resume(options: ResumeOptions = {}): Promise<StopReply> {
+    await this.gate.restoreVirtual();
+    return this.run.resume(options);
+  }
+
+  step(thread?: ThreadId): Promise<StopReply> {
+    return this.resume({ step: true, thread });
+  }
+
+  /** Sends 0x03; the pending resume() then resolves with the stop (T02 on QEMU). */
+  interrupt(): boolean {
+    return this.run.interrupt();
+  }
+
+  // ---- breakpoints and monitor ----
+
+  insertBreakpoint(type: BreakpointType, address: bigint, kind = 1): Promise<void> {
+    return this.bps.insert(type, address, kind);
+  }
+
+  removeBreakpoint(type: BreakpointType, address: bigint, kind = 1): Promise<void> {
+    return this.bps.remove(type, address, kind);
+  }
+
+  breakpoints(): Breakpoint[] {
+    return this.bps.list();
+  }
+
+  monitor(command: string, options: MonitorOptions = {}): Promise<string> {
+    return runMonitorCommand(this.connection, command, { timeoutMs: this.options.monitorTimeoutMs ?? 30_000, ...options });
+  }
+
+  // ---- teardown ----
+
+  /**
+   * Leaves the target as we found it and running: stops it if it runs, restores virtual mode,
+   * removes our breakpoints, sends `D` (`D;pid` under multiprocess; QEMU refuses plain `D` then),
+   * and closes the socket. Every step is tried; the first failure is rethrown at the end.
+   */
+  async detach(): Promise<void> {
+    if (this.connection.closed) return;
+    let first: unknown;
+    const attempt = async (step: () => Promise<void>): Promise<void> => {
+      try {
+        await step();
+      } catch (e) {
+        first ??= e;
+      }
+    };
+    try {
+      if (this.running) await attempt(() => this.stopRunning());
+      await attempt(() => this.gate.restoreVirtual());
+      await attempt(() => this.bps.removeAll());
+      const pid = this.lastStop?.kind === 'signal' ? this.lastStop.thread?.pid : undefined;
+      const packet = this.features.multiprocess ? `D;${(pid ?? 1).toString(16)}` : 'D';
+      await attempt(async () => expectOk(packet, await this.connection.request(packet), `detaching (${packet})`));
+    } finally {
+      this.connection.close('detached');
+    }
+    if (first) throw first;
+  }
+
+  /** Closes without `D`: the stub keeps the target stopped. Physical mode is still switched off. */
+  async close(): Promise<void> {
+    if (this.connection.closed) return;
+    try {
+      if (!this.running) await this.gate.restoreVirtual();
+    } finally {
+      this.connection.close('closed by the client');
+    }
+  }
+
+  private stopRunning(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.connection.off('stop', onStop);
+        reject(new HyperFrameError('TIMEOUT', 'the target did not stop after an interrupt'));
+      }, this.options.timeoutMs ?? 5000);
+      const onStop = (): void => {
+        clearTimeout(timer);
+        this.connection.off('stop', onStop);
+        resolve();
+      };
+      this.connection.on('stop', onStop);
+      this.interrupt();
+    });
+  }
+}
