@@ -1,5 +1,8 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DumpTarget } from '../target/dumpTarget';
+import { LiveTarget } from '../target/liveTarget';
+import type { PhysicalMemoryOption } from '../target/livePhysical';
+import { loadSymbolFiles } from './symbolFiles';
 import type { Target } from '../target/target';
 import { HyperFrameError } from '../util/errors';
 import { parseNumber } from '../util/numbers';
@@ -11,6 +14,9 @@ type Options = NonNullable<ParseArgsConfig['options']>;
 /** Options every command that reads memory takes. */
 export const SOURCE_OPTIONS: Options = {
   core: { type: 'string' },
+  target: { type: 'string' },
+  physical: { type: 'string' },
+  symbols: { type: 'string', multiple: true },
   raw: { type: 'string' },
   base: { type: 'string' },
   root: { type: 'string' },
@@ -21,7 +27,7 @@ export const SOURCE_OPTIONS: Options = {
 };
 
 export interface Parsed {
-  values: Record<string, string | boolean | undefined>;
+  values: Record<string, string | boolean | string[] | undefined>;
   positionals: string[];
 }
 
@@ -41,18 +47,42 @@ export function str(v: Parsed['values'], name: string): string | undefined {
   return typeof x === 'string' ? x : undefined;
 }
 
-/** Opens the memory source the options name: a core, a raw image (and, later, a live target). */
+/** `host:port`, `:port` or `port` (host defaults to 127.0.0.1). */
+export function parseHostPort(text: string): { host: string; port: number } {
+  const m = /^(?:(.*):)?(\d+)$/.exec(text.trim());
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port < 1 || port > 65535) throw new HyperFrameError('BAD_ARGUMENT', `bad --target '${text}': expected host:port, e.g. 127.0.0.1:1234`);
+  return { host: m[1] || '127.0.0.1', port };
+}
+
+export function parsePhysicalOption(text: string | undefined): PhysicalMemoryOption {
+  if (text === undefined || text === 'auto') return 'auto';
+  if (text === 'qemu' || text === 'identity') return text;
+  try {
+    return { directMap: parseNumber(text, 'direct-map offset') };
+  } catch {
+    throw new HyperFrameError('BAD_ARGUMENT', `bad --physical '${text}': expected auto, qemu, identity or a direct-map offset such as 0xffff830000000000`);
+  }
+}
+
+/** Opens the memory source the options name: a live stub, a core or a raw image. */
 export async function openTarget(v: Parsed['values']): Promise<Target> {
   const core = str(v, 'core');
   const raw = str(v, 'raw');
-  if (core && raw) throw new HyperFrameError('BAD_ARGUMENT', 'give either --core or --raw, not both');
+  const live = str(v, 'target');
+  if ([core, raw, live].filter(Boolean).length > 1) throw new HyperFrameError('BAD_ARGUMENT', 'give one of --target, --core or --raw');
+  if (live) {
+    const symbolFiles = (v.symbols as string[] | undefined) ?? [];
+    const symbols = symbolFiles.length ? await loadSymbolFiles(symbolFiles) : undefined;
+    return LiveTarget.attach({ ...parseHostPort(live), physicalMemory: parsePhysicalOption(str(v, 'physical')), symbols });
+  }
   if (str(v, 'base') !== undefined && !raw) throw new HyperFrameError('BAD_ARGUMENT', '--base applies to --raw images only');
   if (core) return DumpTarget.open(core);
   if (raw) {
     const base = str(v, 'base');
     return DumpTarget.open(raw, { raw: true, base: base === undefined ? undefined : parseNumber(base, 'base address') });
   }
-  throw new HyperFrameError('BAD_ARGUMENT', 'no memory to read: give --core FILE or --raw FILE [--base PA]');
+  throw new HyperFrameError('BAD_ARGUMENT', 'no memory to read: give --target HOST:PORT, --core FILE or --raw FILE [--base PA]');
 }
 
 export interface ResolvedAddressSpace {

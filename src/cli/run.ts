@@ -1,6 +1,7 @@
 import { isHyperFrameError } from '../util/errors';
 import { DECODE_HELP, decodeCommand } from './decodeCommand';
 import { type CliIo, processIo } from './io';
+import { REGS_HELP, regsCommand } from './regsCommand';
 import { TRANSLATE_HELP, translateCommand } from './translateCommand';
 import { WALK_HELP, walkCommand } from './walkCommand';
 
@@ -8,6 +9,7 @@ const COMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>> =
   decode: decodeCommand,
   translate: translateCommand,
   walk: walkCommand,
+  regs: regsCommand,
 };
 
 export const USAGE = `HyperFrame: see memory the way the MMU sees it.
@@ -17,6 +19,13 @@ ${DECODE_HELP}
 ${TRANSLATE_HELP}
 
 ${WALK_HELP}
+
+${REGS_HELP}
+
+Live targets: --target HOST:PORT attaches to a gdb-remote stub (QEMU -gdb tcp::1234), reads, and
+detaches leaving the VM running. --physical auto|qemu|identity|OFFSET says how to reach physical
+memory (auto: QEMU's physical mode, else identity with paging off, else the direct map the
+--symbols FILE (xen-syms, vmlinux) reveal).
 
 Numbers: 0x-prefixed hex or decimal; digits may be grouped with _ or a backtick (0xffff8300\`00000000).
 Exit status: 0 done, 1 no translation, 2 bad input (one line on stderr).`;

@@ -17,7 +17,7 @@ export async function translateCommand(argv: string[], io: CliIo): Promise<numbe
   const target = await openTarget(v);
   try {
     const { spec, notes } = await resolveAddressSpace(v, target);
-    const t = await translate(va, spec, target.phys);
+    const t = await target.physicalBatch(() => translate(va, spec, target.phys));
     if (v.json) {
       io.out(JSON.stringify(translationJson(t, spec.mode, spec.root), null, 2));
     } else {

@@ -17,7 +17,9 @@ export async function walkCommand(argv: string[], io: CliIo): Promise<number> {
   try {
     const { spec, notes } = await resolveAddressSpace(v, target);
     const events: WalkEvent[] = [];
-    for await (const e of mappings(spec, target.phys)) events.push(e);
+    await target.physicalBatch(async () => {
+      for await (const e of mappings(spec, target.phys)) events.push(e);
+    });
     const ranges = [];
     for await (const r of mergeRanges(asAsync(events))) ranges.push(r);
     const leaves = events.filter((e): e is LeafEvent => e.kind === 'leaf');

@@ -125,12 +125,19 @@ export class GdbClient {
 
   // ---- memory ----
 
-  readMemory(va: bigint, bytes: number): Promise<Uint8Array> {
-    return this.gate.withVirtual(() => this.memory.read(va, bytes));
+  /** Reads virtual memory as `thread` (a vCPU: `m` translates through the `Hg` thread) sees it. */
+  readMemory(va: bigint, bytes: number, thread?: ThreadId): Promise<Uint8Array> {
+    return this.gate.withVirtual(async () => {
+      await this.threadsApi.select('g', thread);
+      return this.memory.read(va, bytes);
+    });
   }
 
-  writeMemory(va: bigint, data: Uint8Array): Promise<void> {
-    return this.gate.withVirtual(() => this.memory.write(va, data));
+  writeMemory(va: bigint, data: Uint8Array, thread?: ThreadId): Promise<void> {
+    return this.gate.withVirtual(async () => {
+      await this.threadsApi.select('g', thread);
+      await this.memory.write(va, data);
+    });
   }
 
   /** Runs `fn` with the stub in physical mode: one switch on, one off, however many reads. */

@@ -9,3 +9,4 @@ export * from './mappings';
 export * from './linear';
 export * from './twoStage';
 export * from './format';
+export * from './controlRegs';

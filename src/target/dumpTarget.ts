@@ -94,6 +94,9 @@ export class DumpTarget implements Target {
   onStop(): () => void {
     return () => undefined;
   }
+  onDisconnect(): () => void {
+    return () => undefined;
+  }
   async insertBreakpoint(_kind: BreakpointKind): Promise<void> {
     throw NOT_LIVE('stop at breakpoints');
   }

@@ -77,6 +77,8 @@ export interface Target {
   step(vcpu: number): Promise<StopEvent>;
   /** Called for every stop that follows a `resume`. Returns a function that unsubscribes. */
   onStop(listener: (e: StopEvent) => void): () => void;
+  /** Called once if the connection to a live target is lost. Returns a function that unsubscribes. */
+  onDisconnect(listener: (reason: string) => void): () => void;
   /** The last stop (the state the target is in now), if stopped. */
   readonly lastStop: StopEvent | undefined;
   readonly running: boolean;

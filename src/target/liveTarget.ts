@@ -1,0 +1,249 @@
+import { GdbClient, type GdbClientOptions } from '../gdbstub/client';
+import type { StopReply, ThreadId } from '../gdbstub/replies';
+import { PageCache } from '../memory/pageCache';
+import type { ControlRegs } from '../paging/modes';
+import { HyperFrameError } from '../util/errors';
+import { choosePhysical, type LivePhysical, type PhysicalMemoryOption, type SymbolLookup } from './livePhysical';
+import type { BreakpointKind, PhysicalStrategy, StopEvent, Target, TargetCapabilities, VcpuInfo } from './target';
+
+export interface AttachOptions extends GdbClientOptions {
+  host: string;
+  port: number;
+  physicalMemory?: PhysicalMemoryOption;
+  symbols?: SymbolLookup;
+}
+
+/** A Target over a gdb-remote stub: QEMU's gdbstub first; gdbsx and Xen's own stub too. */
+export class LiveTarget implements Target {
+  readonly phys: PageCache;
+  readonly capabilities: TargetCapabilities;
+  readonly description: string;
+  private threadIds: ThreadId[] = [];
+  private stopListeners = new Set<(e: StopEvent) => void>();
+  private pendingResume: Promise<StopEvent> | undefined;
+  private last: StopEvent | undefined;
+  private expecting: 'step' | 'pause' | undefined;
+  private disconnectReason: string | undefined;
+
+  private constructor(
+    readonly client: GdbClient,
+    private readonly physical: LivePhysical,
+    threads: ThreadId[],
+  ) {
+    this.threadIds = threads;
+    this.phys = new PageCache(physical.mem);
+    this.capabilities = {
+      runControl: true,
+      breakpoints: ['software', 'hardware', 'write', 'read', 'access'],
+      writeMemory: true,
+      monitor: true,
+    };
+    this.description = `gdb-remote stub ${client.connection.peer}; physical memory: ${physical.reason}`;
+    const initial = client.lastStop;
+    this.last = initial ? this.toEvent(initial, 'entry') : { reason: 'entry', vcpu: 0 };
+    client.on('close', (err) => {
+      this.disconnectReason = err?.message ?? 'the connection was closed';
+    });
+  }
+
+  static async attach(opts: AttachOptions): Promise<LiveTarget> {
+    const client = await GdbClient.connect(opts.host, opts.port, opts);
+    try {
+      const threads = (await client.threads(false)).map((t) => t.id);
+      const physical = await choosePhysical(client, opts.physicalMemory ?? 'auto', threads[0], opts.symbols);
+      return new LiveTarget(client, physical, threads);
+    } catch (e) {
+      await client.detach().catch(() => undefined);
+      throw e;
+    }
+  }
+
+  get physicalStrategy(): PhysicalStrategy {
+    return this.physical.strategy;
+  }
+
+  get lastStop(): StopEvent | undefined {
+    return this.pendingResume ? undefined : this.last;
+  }
+
+  get running(): boolean {
+    return this.pendingResume !== undefined;
+  }
+
+  private thread(vcpu: number): ThreadId | undefined {
+    if (this.threadIds.length === 0) return undefined; // a stub without threads: one CPU
+    const t = this.threadIds[vcpu];
+    if (!t) throw new HyperFrameError('BAD_ARGUMENT', `there is no vCPU ${vcpu} (this target has ${this.threadIds.length}: 0..${this.threadIds.length - 1})`);
+    return t;
+  }
+
+  private vcpuOf(id: ThreadId | undefined): number | undefined {
+    if (!id) return undefined;
+    const i = this.threadIds.findIndex((t) => t.tid === id.tid && (t.pid === undefined || id.pid === undefined || t.pid === id.pid));
+    return i >= 0 ? i : undefined;
+  }
+
+  private toEvent(stop: StopReply, expected: StopEvent['reason'] | undefined): StopEvent {
+    if (stop.kind !== 'signal') return { reason: 'exited', detail: stop.raw };
+    const vcpu = this.vcpuOf(stop.thread);
+    let reason: StopEvent['reason'];
+    if (stop.reason?.kind === 'watch' || stop.reason?.kind === 'rwatch' || stop.reason?.kind === 'awatch') {
+      return { reason: 'data breakpoint', vcpu, dataAddress: stop.reason.address, detail: stop.raw };
+    } else if (expected) reason = expected;
+    else if (stop.signal === 2) reason = 'pause';
+    else if (stop.signal === 5) reason = 'breakpoint'; // QEMU reports breakpoints as a bare T05
+    else reason = 'signal';
+    return { reason, vcpu, detail: stop.raw };
+  }
+
+  private assertStopped(what: string): void {
+    if (this.disconnectReason) throw new HyperFrameError('DISCONNECTED', `cannot ${what}: ${this.disconnectReason}`);
+    if (this.pendingResume) throw new HyperFrameError('TARGET', `cannot ${what} while the target runs: pause it first`);
+  }
+
+  async vcpuCount(): Promise<number> {
+    return Math.max(this.threadIds.length, 1);
+  }
+
+  async vcpus(): Promise<VcpuInfo[]> {
+    if (!this.pendingResume) {
+      const list = await this.client.threads(true);
+      this.threadIds = list.map((t) => t.id);
+      return list.map((t, id) => {
+        const halted = /halted/i.test(t.extraInfo ?? '');
+        return { id, name: `CPU ${id}${halted ? ' (halted)' : ''}`, state: halted ? 'halted' : undefined };
+      });
+    }
+    return this.threadIds.map((_, id) => ({ id, name: `CPU ${id}` }));
+  }
+
+  async registers(vcpu: number): Promise<Map<string, bigint>> {
+    this.assertStopped('read registers');
+    return this.client.readRegisters(this.thread(vcpu));
+  }
+
+  async writeRegister(vcpu: number, name: string, value: bigint): Promise<void> {
+    this.assertStopped('write registers');
+    await this.client.writeRegister(name, value, this.thread(vcpu));
+    // CR3/CR0/CR4 writes change every translation; keep it simple and drop the cache.
+    this.phys.invalidate();
+  }
+
+  async controlRegs(vcpu: number): Promise<ControlRegs & { notes: string[] }> {
+    const r = await this.registers(vcpu);
+    const get = (n: string) => {
+      const v = r.get(n);
+      if (v === undefined) throw new HyperFrameError('TARGET', `the stub does not report ${n}: give the root and mode yourself`);
+      return v;
+    };
+    return { cr0: get('cr0'), cr3: get('cr3'), cr4: get('cr4'), efer: get('efer'), notes: [] };
+  }
+
+  async readVirtual(vcpu: number, va: bigint, bytes: number): Promise<Uint8Array> {
+    this.assertStopped('read memory');
+    return this.client.readMemory(va, bytes, this.thread(vcpu));
+  }
+
+  async writeVirtual(vcpu: number, va: bigint, data: Uint8Array): Promise<void> {
+    this.assertStopped('write memory');
+    try {
+      await this.client.writeMemory(va, data, this.thread(vcpu));
+    } finally {
+      this.phys.invalidate(); // which frames changed is not known without a walk
+    }
+  }
+
+  async writePhysical(pa: bigint, data: Uint8Array): Promise<void> {
+    this.assertStopped('write memory');
+    try {
+      await this.physical.batch(() => this.physical.mem.write(pa, data));
+    } finally {
+      this.phys.invalidateRange(pa, data.length);
+    }
+  }
+
+  physicalBatch<T>(fn: () => Promise<T>): Promise<T> {
+    this.assertStopped('read physical memory');
+    return this.physical.batch(fn);
+  }
+
+  async resume(): Promise<void> {
+    this.startResume(undefined, undefined);
+  }
+
+  private startResume(thread: ThreadId | undefined, step: 'step' | undefined): Promise<StopEvent> {
+    this.assertStopped(step ? 'step' : 'resume');
+    this.phys.invalidate();
+    this.expecting = step;
+    const p = this.client.resume({ step: step === 'step', thread }).then(
+      (stop) => {
+        const ev = this.toEvent(stop, this.expecting);
+        this.pendingResume = undefined;
+        this.expecting = undefined;
+        this.last = ev;
+        for (const l of this.stopListeners) l(ev);
+        return ev;
+      },
+      (e: unknown) => {
+        this.pendingResume = undefined;
+        throw e;
+      },
+    );
+    // Errors reach the awaiting caller (step, pause) or, for a plain resume, the disconnect listeners.
+    p.catch(() => undefined);
+    this.pendingResume = p;
+    return p;
+  }
+
+  async pause(): Promise<StopEvent> {
+    const pending = this.pendingResume;
+    if (!pending) return this.last ?? { reason: 'pause' };
+    if (!this.expecting) this.expecting = 'pause';
+    this.client.interrupt();
+    return pending;
+  }
+
+  step(vcpu: number): Promise<StopEvent> {
+    return this.startResume(this.thread(vcpu), 'step');
+  }
+
+  onStop(listener: (e: StopEvent) => void): () => void {
+    this.stopListeners.add(listener);
+    return () => this.stopListeners.delete(listener);
+  }
+
+  onDisconnect(listener: (reason: string) => void): () => void {
+    const h = (err: HyperFrameError | undefined) => listener(err?.message ?? 'the connection was closed');
+    this.client.on('close', h);
+    return () => this.client.connection.off('close', h);
+  }
+
+  async insertBreakpoint(kind: BreakpointKind, address: bigint, bytes = 1): Promise<void> {
+    this.assertStopped('insert breakpoints');
+    await this.client.insertBreakpoint(kind, address, bytes);
+  }
+
+  async removeBreakpoint(kind: BreakpointKind, address: bigint, bytes = 1): Promise<void> {
+    this.assertStopped('remove breakpoints');
+    await this.client.removeBreakpoint(kind, address, bytes);
+  }
+
+  async monitor(command: string): Promise<string> {
+    this.assertStopped('run monitor commands');
+    return this.client.monitor(command);
+  }
+
+  invalidate(): void {
+    this.phys.invalidate();
+  }
+
+  async close(opts: { leavePaused?: boolean } = {}): Promise<void> {
+    if (this.client.connection.closed) return;
+    if (opts.leavePaused) {
+      if (this.pendingResume) await this.pause();
+      await this.client.close();
+    } else {
+      await this.client.detach();
+    }
+  }
+}
