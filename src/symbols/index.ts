@@ -1,0 +1,4 @@
+// The public face of symbols/: ELF symbol tables and address <-> name resolution.
+export type { Sym, SymType, SymBinding, Symbolized } from './types';
+export { SymbolTable, DEFAULT_NEAREST_BOUND_BYTES, type MergePart } from './symbolTable';
+export { loadElfSymbols, type LoadElfSymbolsOptions } from './elfSymbols';

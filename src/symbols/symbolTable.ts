@@ -1,0 +1,195 @@
+import { hex } from '../util/numbers';
+import type { Sym, SymBinding, Symbolized, SymType } from './types';
+
+/** How far past a symbol without a containing range an address may still be named after it. */
+export const DEFAULT_NEAREST_BOUND_BYTES = 1n << 20n;
+/**
+ * How many earlier symbols `symbolize` inspects looking for one whose range contains the address.
+ * Sized symbols rarely overlap, so the answer is almost always the first; the cap keeps a single
+ * huge symbol early in the table from turning every later miss into a linear scan.
+ */
+const CONTAINING_SCAN_LIMIT = 1024;
+
+const BINDING_RANK: Record<SymBinding, number> = { global: 2, weak: 1, local: 0 };
+const TYPE_RANK: Record<SymType, number> = { func: 2, object: 1, notype: 0 };
+
+/** One file's contribution to a merged table. */
+export interface MergePart {
+  table: SymbolTable;
+  /** Added to every address of `table` (wrapping at 2^64): a relocated kernel's load offset. */
+  bias?: bigint;
+  /** Overrides the module name recorded on the part's symbols. */
+  module?: string;
+}
+
+/** Which of two symbols at the same address names it best: sized, then code, then global. */
+function addressPreference(a: Sym, b: Sym): number {
+  return (
+    Number(a.sizeBytes > 0n) - Number(b.sizeBytes > 0n) ||
+    TYPE_RANK[a.type] - TYPE_RANK[b.type] ||
+    BINDING_RANK[a.binding] - BINDING_RANK[b.binding] ||
+    (a.name < b.name ? 1 : a.name > b.name ? -1 : 0)
+  );
+}
+
+/** Which of two symbols with one name a lookup means: global, then code, then the lower address. */
+function namePreference(a: Sym, b: Sym): number {
+  return (
+    BINDING_RANK[b.binding] - BINDING_RANK[a.binding] ||
+    TYPE_RANK[b.type] - TYPE_RANK[a.type] ||
+    (a.va < b.va ? -1 : a.va > b.va ? 1 : 0)
+  );
+}
+
+/**
+ * An immutable, searchable set of symbols: by name (exact or `module:name`), by address (nearest
+ * at or below, preferring a containing range), and by prefix (breakpoint completion).
+ */
+export class SymbolTable {
+  /** Sorted by address; among equal addresses the preferred symbol comes last. */
+  private readonly byVa: Sym[];
+  /** maxEnd[i] = the highest va + size over byVa[0..i]; bounds the containing-range scan. */
+  private readonly maxEnd: bigint[];
+  /** Each name's symbols, preferred first. */
+  private readonly byName = new Map<string, Sym[]>();
+  /** Sorted distinct names of breakpoint-able symbols (code and untyped labels). */
+  private readonly codeNames: string[];
+  private readonly modules = new Set<string>();
+
+  private constructor(syms: Sym[]) {
+    this.byVa = syms.slice().sort((a, b) => (a.va < b.va ? -1 : a.va > b.va ? 1 : addressPreference(a, b)));
+    this.maxEnd = new Array<bigint>(this.byVa.length);
+    let maxEnd = 0n;
+    this.byVa.forEach((s, i) => {
+      const end = s.va + s.sizeBytes;
+      if (end > maxEnd) maxEnd = end;
+      this.maxEnd[i] = maxEnd;
+    });
+    const codeNames = new Set<string>();
+    for (const s of this.byVa) {
+      let list = this.byName.get(s.name);
+      if (!list) this.byName.set(s.name, (list = []));
+      list.push(s);
+      if (s.type !== 'object') codeNames.add(s.name);
+      if (s.module !== undefined) this.modules.add(s.module);
+    }
+    for (const list of this.byName.values()) list.sort(namePreference);
+    this.codeNames = [...codeNames].sort();
+  }
+
+  static from(syms: Iterable<Sym>): SymbolTable {
+    return new SymbolTable([...syms]);
+  }
+
+  static empty(): SymbolTable {
+    return new SymbolTable([]);
+  }
+
+  /** One table over several images (hypervisor + dom0 kernel + modules), each with its own bias. */
+  static merge(parts: ReadonlyArray<SymbolTable | MergePart>): SymbolTable {
+    const all: Sym[] = [];
+    for (const part of parts) {
+      const { table, bias = 0n, module } = part instanceof SymbolTable ? { table: part } : part;
+      for (const s of table.byVa) {
+        all.push({ ...s, va: BigInt.asUintN(64, s.va + bias), module: module ?? s.module });
+      }
+    }
+    return new SymbolTable(all);
+  }
+
+  /** Number of symbols. */
+  get size(): number {
+    return this.byVa.length;
+  }
+
+  /** All symbols in address order. */
+  symbols(): readonly Sym[] {
+    return this.byVa;
+  }
+
+  /**
+   * The symbol a name means: exact name first, then `module:name` when the prefix is a module of
+   * this table. Among duplicates (static functions share names) a global function wins.
+   */
+  lookup(name: string): Sym | undefined {
+    return this.lookupAll(name)[0];
+  }
+
+  /** Every symbol with this name (or `module:name`), preferred first. */
+  lookupAll(name: string): readonly Sym[] {
+    const exact = this.byName.get(name);
+    if (exact) return exact;
+    const colon = name.indexOf(':');
+    if (colon > 0 && this.modules.has(name.slice(0, colon))) {
+      const module = name.slice(0, colon);
+      return (this.byName.get(name.slice(colon + 1)) ?? []).filter((s) => s.module === module);
+    }
+    return [];
+  }
+
+  /**
+   * The symbol an address falls in: the closest symbol at or below it whose [va, va + size)
+   * contains it; failing that, the nearest symbol at or below within `boundBytes` (labels without
+   * a size, padding after a function).
+   */
+  symbolize(addr: bigint, boundBytes: bigint = DEFAULT_NEAREST_BOUND_BYTES): Symbolized | undefined {
+    const i = this.lastAtOrBelow(addr);
+    if (i < 0) return undefined;
+    for (let j = i, n = 0; j >= 0 && this.maxEnd[j] > addr && n < CONTAINING_SCAN_LIMIT; j--, n++) {
+      const s = this.byVa[j];
+      if (s.sizeBytes > 0n && addr < s.va + s.sizeBytes) return { sym: s, offset: addr - s.va };
+    }
+    const nearest = this.byVa[i];
+    return addr - nearest.va < boundBytes ? { sym: nearest, offset: addr - nearest.va } : undefined;
+  }
+
+  /** `name` or `name+0x1a` for an address, or undefined when no symbol is near. */
+  label(addr: bigint): string | undefined {
+    const hit = this.symbolize(addr);
+    if (!hit) return undefined;
+    return hit.offset === 0n ? hit.sym.name : `${hit.sym.name}+${hex(hit.offset)}`;
+  }
+
+  /** `name+0x1a`, or the address in hex when no symbol is near. */
+  formatAddress(addr: bigint): string {
+    return this.label(addr) ?? hex(addr);
+  }
+
+  /**
+   * Up to `limit` code symbols whose names start with `prefix`, in name order (one per name,
+   * the one `lookup` would pick): completions for a function breakpoint.
+   */
+  complete(prefix: string, limit = 100): Sym[] {
+    const out: Sym[] = [];
+    for (let i = lowerBound(this.codeNames, prefix); i < this.codeNames.length && out.length < limit; i++) {
+      const name = this.codeNames[i];
+      if (!name.startsWith(prefix)) break;
+      const best = this.byName.get(name)?.find((s) => s.type !== 'object');
+      if (best) out.push(best);
+    }
+    return out;
+  }
+
+  /** Index of the last symbol with va <= addr, or -1. */
+  private lastAtOrBelow(addr: bigint): number {
+    let lo = 0;
+    let hi = this.byVa.length; // first index with va > addr lies in [lo, hi]
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.byVa[mid].va <= addr) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo - 1;
+  }
+}
+
+function lowerBound(sorted: readonly string[], key: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid] < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
