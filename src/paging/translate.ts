@@ -26,7 +26,7 @@ export interface Permissions {
   read: boolean;
 }
 
-export type StopReason = 'not-present' | 'reserved' | 'non-canonical' | 'misconfigured';
+export type StopReason = 'not-present' | 'reserved' | 'non-canonical' | 'misconfigured' | 'unreadable';
 
 export interface Translation {
   va: bigint;
@@ -38,7 +38,7 @@ export interface Translation {
   pageVa?: bigint;
   perms?: Permissions;
   /** Set when the walk stopped short: where and why. */
-  fault?: { reason: StopReason; level?: number; message: string };
+  fault?: { reason: StopReason; level?: number; message: string; /** What the memory source threw, for 'unreadable'. */ cause?: unknown };
 }
 
 export const FULL_PERMS: Permissions = { read: true, write: true, user: true, exec: true };
@@ -80,7 +80,15 @@ export async function translate(va: bigint, spec: PagingSpec, mem: PhysMem | Tab
   let perms = FULL_PERMS;
   for (let level = s.geo.topLevel; level >= 1; level--) {
     const index = indexAt(s.mode, level, va);
-    const raw = await reader.entry(tablePa, level, index);
+    let raw: bigint;
+    try {
+      raw = await reader.entry(tablePa, level, index);
+    } catch (cause) {
+      // A table the source cannot give (outside a dump, an EPT violation): stop here, keeping
+      // the steps so far, rather than losing the whole walk.
+      const why = cause instanceof Error ? cause.message : String(cause);
+      return { va, steps, fault: { reason: 'unreadable', level, message: `level-${level} table at 0x${tablePa.toString(16)} cannot be read: ${why}`, cause } };
+    }
     const entry = decodeEntry(raw, s.mode, level, s.ctx);
     const entryPa = tablePa + BigInt(index * s.geo.entryBytes);
     steps.push({ level, tablePa, index, entryPa, entry });

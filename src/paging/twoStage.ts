@@ -58,14 +58,10 @@ class GuestPhysThroughEpt implements PhysMem {
 export async function translateTwoStage(gva: bigint, guest: PagingSpec, ept: PagingSpec, host: PhysMem): Promise<TwoStageTranslation> {
   const eptReader = new TableReader(host, 'ept');
   const gmem = new GuestPhysThroughEpt(ept, eptReader, host);
-  let g: Translation;
-  try {
-    g = await translate(gva, guest, gmem);
-  } catch (e) {
-    if (e instanceof EptViolation) {
-      return { guest: { va: gva, steps: [] }, tables: gmem.walks, eptFault: { gpa: e.gpa, translation: e.translation } };
-    }
-    throw e;
+  const g = await translate(gva, guest, gmem);
+  const cause = g.fault?.cause;
+  if (cause instanceof EptViolation) {
+    return { guest: g, tables: gmem.walks, eptFault: { gpa: cause.gpa, translation: cause.translation } };
   }
   const result: TwoStageTranslation = { guest: g, tables: gmem.walks };
   if (g.pa === undefined) return result;

@@ -146,14 +146,14 @@ describe('hyperframe on a raw image', () => {
 
   it('--base shifts the image: tables no longer where the root says', async () => {
     const r = await run('translate', '0x5000', '--raw', raw, '--base', '0x10000', '--root', '0x1000', '--mode', 'legacy32');
-    expect(r.code).toBe(2);
-    expect(r.err).toMatch(/0x1000/);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/no translation: level-2 table at 0x1000 cannot be read: .*outside raw image ram.bin, which holds PA 0x10000/);
   });
 
   it.each([
     [['walk', '--raw', '/nonexistent/x.bin', '--root', '0', '--mode', 'long4'], /cannot open.*x\.bin/i],
     [['walk', '--raw', 'RAW', '--mode', 'long4'], /no registers: give --root/],
-    [['walk', '--root', '0x1000', '--mode', 'long4'], /give --core FILE or --raw FILE/],
+    [['walk', '--root', '0x1000', '--mode', 'long4'], /give --target HOST:PORT, --core FILE or --raw FILE/],
     [['walk', '--raw', 'RAW', '--root', '0x1001', '--mode', 'long4'], /bad root 0x1001/],
     [['walk', '--core', 'RAW'], /not an ELF core.*--raw/],
     [['translate', '0x1000', '--core', 'TRUNC'], /truncat|cut|past the end|ends/i],

@@ -95,6 +95,8 @@ describe('two-stage translation', () => {
   it('an EPT violation on a guest table', async () => {
     const r = await translateTwoStage(0x7000n, { mode: 'long4', root: 0x200000n }, ept, host());
     expect(r.eptFault?.gpa).toBe(0x200000n);
+    expect(r.guest.fault).toMatchObject({ reason: 'unreadable', level: 4 });
+    expect(r.guest.steps).toEqual([]);
   });
 
   it('EPT alone translates a GPA', async () => {

@@ -154,3 +154,13 @@ describe('translate: 5-level paging', () => {
     expect((await translate(0x0100_0000_0000_0000n, spec, mem)).fault?.reason).toBe('non-canonical');
   });
 });
+
+describe('translate: a table the source cannot read', () => {
+  it('stops there, keeping the steps so far', async () => {
+    const mem = new SparseMem(true).u64(0x10000n, 0x11000n | 3n); // PDPT 0x11000 does not exist
+    const t = await translate(0x1000n, { mode: 'long4', root: 0x10000n }, mem);
+    expect(t.steps.map((s) => s.level)).toEqual([4]);
+    expect(t.fault).toMatchObject({ reason: 'unreadable', level: 3 });
+    expect(t.fault?.message).toMatch(/level-3 table at 0x11000 cannot be read: no memory at 0x11000/);
+  });
+});
