@@ -104,16 +104,20 @@ export class ElfCore implements PhysMem {
       if (piece === undefined) throw this.outOfRange(pa, bytes, cur);
       const stop = piece.end < end ? piece.end : end;
       const { seg } = piece;
-      // Past p_filesz the segment reads as zeros (gABI: the loader zero-fills p_memsz beyond
-      // p_filesz). QEMU only writes that for memory filtered out of the dump, so those zeros are
-      // "not dumped" rather than guest data.
+      // Past p_filesz a loader would zero-fill, but QEMU writes such tails only for memory it
+      // filtered out of the dump: those bytes are unknown, not zeros, and zeros shown as page
+      // tables would mislead. Say so instead.
       const fileStart = cur - seg.pa;
-      const fileStop = stop - seg.pa < seg.fileBytes ? stop - seg.pa : seg.fileBytes;
-      if (fileStart < fileStop) {
-        const data = await readExactly(this.handle, seg.fileOffset + fileStart, Number(fileStop - fileStart), this.name);
-        out.set(data, Number(cur - pa));
+      if (fileStart >= seg.fileBytes) {
+        throw new HyperFrameError(
+          'OUT_OF_RANGE',
+          `PA 0x${cur.toString(16)} was not dumped: core ${this.name} records memory there (segment at 0x${seg.pa.toString(16)}) but stores only its first ${seg.fileBytes} bytes`,
+        );
       }
-      cur = stop;
+      const fileStop = stop - seg.pa < seg.fileBytes ? stop - seg.pa : seg.fileBytes;
+      const data = await readExactly(this.handle, seg.fileOffset + fileStart, Number(fileStop - fileStart), this.name);
+      out.set(data, Number(cur - pa));
+      cur = seg.pa + fileStop;
     }
     return out;
   }

@@ -11,7 +11,7 @@ export interface WriterSegment {
   pa: bigint;
   /** Bytes stored in the file (p_filesz). */
   data: Uint8Array;
-  /** p_memsz when larger than the data: the rest reads as zeros. */
+  /** p_memsz when larger than the data: the rest is recorded but not stored (QEMU: filtered out). */
   memBytes?: bigint;
   /** p_vaddr; default 0, as QEMU writes without paging. Readers must ignore it. */
   va?: bigint;

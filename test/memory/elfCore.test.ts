@@ -9,7 +9,7 @@ const CR0_PG = 1n << 31n;
 const CR0_PE = 1n;
 const CR4_PAE = 1n << 5n;
 
-// Three segments: A and B adjacent, then a hole, then C with a zero-filled tail.
+// Three segments: A and B adjacent, then a hole, then C whose tail past p_filesz was not dumped.
 const A = pattern(0x3000, 1);
 const B = pattern(0x2000, 2);
 const C = pattern(0x1000, 3);
@@ -47,10 +47,19 @@ describe.each([64, 32] as const)('ELF%i core memory', (elfClass) => {
       expect(await core.read(0n, 0x5000)).toEqual(concat(A, B));
     }));
 
-  it('reads the tail past p_filesz as zeros', () =>
+  it('refuses reads touching the tail past p_filesz (memory QEMU did not dump), not zeros', () =>
     withCore(`tail${elfClass}.elf`, spec, async (core) => {
-      expect(await core.read(0x10ff0n, 0x20)).toEqual(concat(C.slice(0xff0), new Uint8Array(0x10)));
-      expect(await core.read(0x12ff8n, 8)).toEqual(new Uint8Array(8));
+      const notDumped = (pa: string) =>
+        `PA ${pa} was not dumped: core tail${elfClass}.elf records memory there (segment at 0x10000) but stores only its first 4096 bytes`;
+      const across = await rejection(core.read(0x10ff0n, 0x20));
+      expect(across.code).toBe('OUT_OF_RANGE');
+      expect(across.message).toBe(notDumped('0x11000'));
+      const inside = await rejection(core.read(0x12ff8n, 8));
+      expect(inside.code).toBe('OUT_OF_RANGE');
+      expect(inside.message).toBe(notDumped('0x12ff8'));
+      // The stored part still reads, right up to p_filesz.
+      expect(await core.read(0x10ff0n, 0x10)).toEqual(C.slice(0xff0));
+      expect(await core.read(0x10000n, 0x1000)).toEqual(C);
     }));
 
   it('names the missing PA when a read touches a hole or leaves every segment', () =>
@@ -62,9 +71,14 @@ describe.each([64, 32] as const)('ELF%i core memory', (elfClass) => {
           '(a hole between 0x3000..0x4fff and 0x10000..0x12fff)',
       );
       expect((await rejection(core.read(0x8000n, 1))).message).toContain('PA 0x8000 is not in core');
-      const past = await rejection(core.read(0x12ffen, 4));
+      // C's memory ends at 0x12fff but its tail was not dumped, so probe beyond p_memsz.
+      const past = await rejection(core.read(0x13000n, 4));
+      expect(past.code).toBe('OUT_OF_RANGE');
       expect(past.message).toContain('PA 0x13000');
       expect(past.message).toContain('past the last segment, which ends at 0x12fff');
+      const intoTail = await rejection(core.read(0x12ffen, 4));
+      expect(intoTail.code).toBe('OUT_OF_RANGE');
+      expect(intoTail.message).toContain('PA 0x12ffe was not dumped');
     }));
 
   it('exposes segments by physical address and a one-line description', () =>
@@ -116,8 +130,9 @@ describe('ELF core memory, special layouts', () => {
     ));
 
   it('matches a byte model for random layouts and reads', async () => {
-    // Page-aligned segments with random gaps and zero tails; any read either equals the model or
-    // fails with OUT_OF_RANGE exactly when it touches an unmapped byte.
+    // Page-aligned segments with random gaps and not-dumped tails (p_memsz > p_filesz); any read
+    // either equals the model or fails with OUT_OF_RANGE exactly when it touches a byte the model
+    // cannot read (a hole or a tail), naming the first such byte and why.
     const segment = fc.record({ gapPages: fc.nat(3), pages: fc.integer({ min: 1, max: 3 }), tailPages: fc.nat(1) });
     const layouts = fc.array(segment, { minLength: 1, maxLength: 4 });
     const reads = fc.array(fc.tuple(fc.nat(0x18000), fc.integer({ min: 1, max: 0x3000 })), { maxLength: 6 });
@@ -131,17 +146,21 @@ describe('ELF core memory, special layouts', () => {
         specSegs.push({ pa, data: pattern(s.pages * 0x1000, i + 10), memBytes });
         pa += memBytes;
       }
-      const byteAt = (addr: bigint): number | undefined => {
+      const byteAt = (addr: bigint): number | 'hole' | 'tail' => {
         const seg = specSegs.find((s) => addr >= s.pa && addr < s.pa + (s.memBytes ?? 0n));
-        if (seg === undefined) return undefined;
+        if (seg === undefined) return 'hole';
         const off = Number(addr - seg.pa);
-        return off < seg.data.length ? seg.data[off] : 0;
+        return off < seg.data.length ? seg.data[off] : 'tail';
       };
       await withCore(`prop${n++}.elf`, { segments: specSegs }, async (core) => {
         for (const [start, len] of asks) {
           const expected = Array.from({ length: len }, (_, k) => byteAt(BigInt(start + k)));
-          if (expected.includes(undefined)) {
-            expect((await rejection(core.read(BigInt(start), len))).code).toBe('OUT_OF_RANGE');
+          const bad = expected.findIndex((b) => typeof b !== 'number');
+          if (bad >= 0) {
+            const e = await rejection(core.read(BigInt(start), len));
+            expect(e.code).toBe('OUT_OF_RANGE');
+            const why = expected[bad] === 'tail' ? 'was not dumped' : 'is not in core';
+            expect(e.message).toContain(`PA 0x${(start + bad).toString(16)} ${why}`);
           } else {
             expect([...(await core.read(BigInt(start), len))]).toEqual(expected);
           }
