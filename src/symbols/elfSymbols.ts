@@ -1,4 +1,3 @@
-import { HyperFrameError } from '../util/errors';
 import { hex } from '../util/numbers';
 import { displayName, openDumpFile, readExactly } from '../memory/fileSource';
 import {
@@ -57,7 +56,10 @@ export async function loadElfSymbols(path: string, opts: LoadElfSymbolsOptions =
     }
     const strtab = sections[symtab.link];
     if (!strtab || strtab.type !== SHT_STRTAB) {
-      throw bad(name, `symbol table section ${symtab.index} links to section ${symtab.link}, which is not a string table`);
+      throw bad(
+        name,
+        `symbol table section ${symtab.index} links to section ${symtab.link}, which is not a string table`,
+      );
     }
     const L = SYM_LAYOUT[elfClass];
     if (symtab.entsizeBytes !== BigInt(L.bytes)) {
@@ -112,10 +114,7 @@ function parseSymbols(
     }
     const nameOffset = f.u32(at + L.name);
     if (nameOffset >= strings.length) {
-      throw new HyperFrameError(
-        'BAD_FILE',
-        `${fileName}: symbol ${i} names string offset ${nameOffset}, past the string table (${strings.length} bytes)`,
-      );
+      throw bad(fileName, `symbol ${i} names string offset ${nameOffset}, past the string table (${strings.length} bytes)`);
     }
     const end = strings.indexOf(0, nameOffset);
     const name = strings.toString('utf8', nameOffset, end < 0 ? strings.length : end);
@@ -156,6 +155,6 @@ function symBinding(stb: number): SymBinding {
 }
 
 /** Bias arithmetic wraps like the address space does (a negative bias is a large one). */
-export function wrap64(v: bigint): bigint {
+function wrap64(v: bigint): bigint {
   return BigInt.asUintN(64, v);
 }

@@ -84,7 +84,8 @@ describe('loadElfSymbols reads by position', () => {
 });
 
 describe('symbol filtering on hand-built tables', () => {
-  it.each([32, 64] as const)('ELF%i keeps code, data and labels; drops sections, files, empty, $-names, undefined and zero', async (cls) => {
+  const what = 'keeps code, data and labels; drops sections, files, empty, $-names, undefined and zero';
+  it.each([32, 64] as const)(`ELF%i ${what}`, async (cls) => {
     const g = (t: number): number => (STB.GLOBAL << 4) | t;
     const path = await ws.write(
       `filter${cls}`,

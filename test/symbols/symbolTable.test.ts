@@ -111,15 +111,19 @@ describe('SymbolTable.symbolize matches a brute-force oracle', () => {
   });
   it('for random tables and addresses', () => {
     fc.assert(
-      fc.property(fc.array(arbSym, { maxLength: 40 }), fc.array(fc.bigInt({ min: 0n, max: 0x600n }), { minLength: 1, maxLength: 20 }), (syms, addrs) => {
-        const t = SymbolTable.from(syms);
-        for (const addr of addrs) {
-          const got = t.symbolize(addr, 0x100n);
-          const want = oracle(syms, addr, 0x100n);
-          expect(got && { name: got.sym.name, va: got.sym.va }).toEqual(want);
-          if (got) expect(got.offset).toBe(addr - got.sym.va);
-        }
-      }),
+      fc.property(
+        fc.array(arbSym, { maxLength: 40 }),
+        fc.array(fc.bigInt({ min: 0n, max: 0x600n }), { minLength: 1, maxLength: 20 }),
+        (syms, addrs) => {
+          const t = SymbolTable.from(syms);
+          for (const addr of addrs) {
+            const got = t.symbolize(addr, 0x100n);
+            const want = oracle(syms, addr, 0x100n);
+            expect(got && { name: got.sym.name, va: got.sym.va }).toEqual(want);
+            if (got) expect(got.offset).toBe(addr - got.sym.va);
+          }
+        },
+      ),
       { numRuns: 300 },
     );
   });
