@@ -1,7 +1,7 @@
 // Bundles the extension, the debug adapter and the CLI with esbuild, then writes the sample dumps.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 
 const common = { bundle: true, platform: 'node', target: 'node18', format: 'cjs', sourcemap: true, logLevel: 'warning' };
 const entries = [
@@ -11,6 +11,9 @@ const entries = [
 ].filter((e) => existsSync(e.in));
 
 await build({ ...common, entryPoints: entries, outdir: 'dist', external: ['vscode'] });
+// iced-x86 loads its WebAssembly from next to the code that requires it: in the bundle, dist/.
+mkdirSync('dist', { recursive: true });
+copyFileSync('node_modules/iced-x86/iced_x86_bg.wasm', 'dist/iced_x86_bg.wasm');
 await build({ ...common, entryPoints: ['scripts/make-samples.ts'], outfile: 'out/make-samples.js' });
 execFileSync(process.execPath, ['out/make-samples.js', 'dist'], { stdio: 'inherit' });
 console.log(`built ${entries.map((e) => `dist/${e.out}.js`).join(', ')}`);
