@@ -23,7 +23,7 @@ export async function regsCommand(argv: string[], io: CliIo): Promise<number> {
       io.out(JSON.stringify({ cpu, registers: Object.fromEntries([...regs].map(([k, x]) => [k, hex(x)])) }, null, 2));
       return 0;
     }
-    const show = (names: string[]) => names.filter((n) => regs.has(n)).map((n) => `${n.padEnd(8)} ${hex(regs.get(n)!, 16)}`);
+    const show = (names: string[]) => names.filter((n) => regs.has(n)).map((n) => `${n.padEnd(9)} ${hex(regs.get(n)!, 16)}`);
     io.out(`# vCPU ${cpu} of ${target.description}`);
     for (const line of [...show(GENERAL), ...show(SEGMENT)]) io.out(line);
     const cr = (n: string) => regs.get(n);
@@ -34,7 +34,7 @@ export async function regsCommand(argv: string[], io: CliIo): Promise<number> {
       if (n === 'cr4') decoded = setBitNames(decodeCr4(value));
       if (n === 'efer') decoded = setBitNames(decodeEfer(value));
       if (n === 'cr3') decoded = decodeCr3(value, cr('cr4') ?? 0n).map((b) => `${b.name}=${hex(b.value)}`).join(' ');
-      io.out(`${n.padEnd(8)} ${hex(value, 16)}  ${decoded}`.trimEnd());
+      io.out(`${n.padEnd(9)} ${hex(value, 16)}  ${decoded}`.trimEnd());
     }
     if (regs.has('cr0') && regs.has('cr3') && regs.has('cr4')) {
       const m = modeFromRegs({ cr0: cr('cr0')!, cr3: cr('cr3')!, cr4: cr('cr4')!, efer: cr('efer') ?? 0n });
