@@ -116,7 +116,7 @@ export function cleanMonitorText(text: string): string {
     .replace(/\r/g, '');
 }
 
-class HmpClient {
+export class HmpClient {
   private buf = '';
   private closed = false;
   private waiter: ((closed: boolean) => void) | undefined;
