@@ -2,7 +2,7 @@ import type { PhysMem } from '../memory/physMem';
 import { decodeEntry } from './entry';
 import { canonicalize, entriesAt, entryCoverage } from './modes';
 import { type PagingSpec, type ResolvedSpec, resolveSpec } from './spec';
-import { entryAt, TableReader } from './tables';
+import { allEntries, TableReader } from './tables';
 import { combinePerms, FULL_PERMS, type Permissions } from './translate';
 import type { DecodedEntry } from './types';
 
@@ -82,10 +82,24 @@ export interface WalkOptions {
 export async function* mappings(spec: PagingSpec, mem: PhysMem | TableReader, opts: WalkOptions = {}): AsyncGenerator<WalkEvent> {
   const s = resolveSpec(spec);
   const reader = mem instanceof TableReader ? mem : new TableReader(mem, s.mode);
-  const walk = new Walk(s, reader, opts);
-  yield* walk.table(s.root, s.geo.topLevel, 0n, FULL_PERMS, false);
+  yield* new Walk(s, reader, opts).run();
 }
 
+/** One table being walked: its decoded present entries and where the walk is in it. */
+interface Frame {
+  tablePa: bigint;
+  level: number;
+  baseVa: bigint;
+  perms: Permissions;
+  underShared: boolean;
+  entries: (DecodedEntry | undefined)[];
+  next: number;
+}
+
+/**
+ * A depth-first walk driven by an explicit stack rather than nested generators, so that each
+ * event costs one step of one generator whatever the depth (a Linux kernel has ~70k leaves).
+ */
 class Walk {
   /** Every paging-structure frame seen so far, with the level it serves at. */
   private readonly frameLevel = new Map<bigint, number>();
@@ -100,26 +114,43 @@ class Walk {
     this.frameLevel.set(s.root, s.geo.topLevel);
   }
 
-  async *table(tablePa: bigint, level: number, baseVa: bigint, perms: Permissions, underShared: boolean): AsyncGenerator<WalkEvent> {
-    const { mode, ctx, geo } = this.s;
+  private async open(tablePa: bigint, level: number, baseVa: bigint, perms: Permissions, underShared: boolean): Promise<Frame> {
+    const { mode, ctx } = this.s;
     const table = await this.reader.table(tablePa, level);
-    const n = entriesAt(mode, level);
-    const cover = entryCoverage(mode, level);
-    const decoded: DecodedEntry[] = [];
+    const raws = allEntries(table, mode);
+    const n = Math.min(raws.length, entriesAt(mode, level));
+    const entries: (DecodedEntry | undefined)[] = new Array(n);
     for (let i = 0; i < n; i++) {
-      const e = decodeEntry(entryAt(table, mode, i), mode, level, ctx);
-      decoded.push(e);
+      const raw = raws[i];
+      // Not present (EPT: no R/W/X): nothing to decode or visit. Most entries of most tables.
+      if (mode === 'ept' ? (raw & 7n) === 0n : (raw & 1n) === 0n) continue;
+      const e = decodeEntry(raw, mode, level, ctx);
+      entries[i] = e;
       // Register the frames this table points at before descending anywhere, so that an entry
       // pointing at a sibling table (PAE linear page tables) is recognised as a self-map.
       if (e.kind === 'table' && !this.frameLevel.has(e.address)) this.frameLevel.set(e.address, level - 1);
     }
-    for (let i = 0; i < n; i++) {
-      const e = decoded[i];
-      if (e.kind === 'not-present') continue;
-      const rawVa = baseVa + BigInt(i) * cover;
+    return { tablePa, level, baseVa, perms, underShared, entries, next: 0 };
+  }
+
+  async *run(): AsyncGenerator<WalkEvent> {
+    const { mode, geo } = this.s;
+    const stack: Frame[] = [await this.open(this.s.root, geo.topLevel, 0n, FULL_PERMS, false)];
+    while (stack.length) {
+      const f = stack[stack.length - 1];
+      if (f.next >= f.entries.length) {
+        stack.pop();
+        continue;
+      }
+      const i = f.next++;
+      const e = f.entries[i];
+      if (!e) continue;
+      const { level } = f;
+      const cover = entryCoverage(mode, level);
+      const rawVa = f.baseVa + BigInt(i) * cover;
       if (!this.overlaps(rawVa, cover)) continue;
       const va = canonicalize(mode, rawVa);
-      const entryPa = tablePa + BigInt(i * geo.entryBytes);
+      const entryPa = f.tablePa + BigInt(i * geo.entryBytes);
       if (e.reserved || e.problems.length) {
         const message = e.reserved
           ? `reserved bits 0x${e.reserved.toString(16)} set: an access here faults (RSVD)`
@@ -127,7 +158,7 @@ class Walk {
         yield { kind: 'bad', va, size: cover, level, entryPa, entry: e, message };
         continue;
       }
-      const p = combinePerms(perms, e);
+      const p = combinePerms(f.perms, e);
       if (e.kind === 'page') {
         yield { kind: 'leaf', va, pa: e.address, size: e.pageSize ?? cover, level, entryPa, entry: e, perms: p };
         continue;
@@ -140,16 +171,14 @@ class Walk {
       const key = `${e.address}:${level - 1}`;
       const first = this.visited.get(key);
       // Only the top of a shared subtree is news; the tables below it are shared by consequence.
-      if (first !== undefined && !underShared) yield { kind: 'shared', va, level: level - 1, tablePa: e.address, firstVa: first };
+      if (first !== undefined && !f.underShared) yield { kind: 'shared', va, level: level - 1, tablePa: e.address, firstVa: first };
       if (first === undefined) this.visited.set(key, va);
       try {
-        await this.reader.table(e.address, level - 1);
+        stack.push(await this.open(e.address, level - 1, rawVa, p, f.underShared || first !== undefined));
       } catch (err) {
         // One unreadable table (a frame missing from a dump) should not hide the rest of the walk.
         yield { kind: 'unreadable', va, size: cover, level: level - 1, tablePa: e.address, message: err instanceof Error ? err.message : String(err) };
-        continue;
       }
-      yield* this.table(e.address, level - 1, rawVa, p, underShared || first !== undefined);
     }
   }
 

@@ -112,8 +112,15 @@ export const DEFAULT_CONTEXT: PagingContext = {
   eptAD: false,
 };
 
+/** Fills what `ctx` leaves out; a context that is already complete is returned as it is. */
 export function withDefaults(ctx?: Partial<PagingContext>): PagingContext {
+  if (!ctx) return DEFAULT_CONTEXT;
+  if (isComplete(ctx)) return ctx;
   return { ...DEFAULT_CONTEXT, ...ctx };
+}
+
+function isComplete(ctx: Partial<PagingContext>): ctx is PagingContext {
+  return ctx.maxPhyAddr !== undefined && ctx.pse !== undefined && ctx.nxe !== undefined && ctx.pke !== undefined && ctx.page1G !== undefined && ctx.eptAD !== undefined;
 }
 
 /** Control registers as a debugger reads them. */

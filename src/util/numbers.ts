@@ -25,18 +25,23 @@ export function hex(value: bigint | number, digits = 0): string {
   return '0x' + BigInt(value).toString(16).padStart(digits, '0');
 }
 
+// Bit positions and low masks as bigints, made once: converting numbers to bigints on every
+// call dominated page-table walks.
+const SHIFT: readonly bigint[] = Array.from({ length: 65 }, (_, i) => BigInt(i));
+const LOW: readonly bigint[] = Array.from({ length: 65 }, (_, i) => (1n << BigInt(i)) - 1n);
+
 /** Bits `hi..lo` (inclusive) of `v`, as a bigint. */
 export function bits(v: bigint, hi: number, lo: number): bigint {
-  return (v >> BigInt(lo)) & ((1n << BigInt(hi - lo + 1)) - 1n);
+  return (v >> SHIFT[lo]) & LOW[hi - lo + 1];
 }
 
 export function bit(v: bigint, n: number): 0 | 1 {
-  return ((v >> BigInt(n)) & 1n) === 1n ? 1 : 0;
+  return ((v >> SHIFT[n]) & 1n) === 1n ? 1 : 0;
 }
 
 /** A mask with bits `hi..lo` set. */
 export function mask(hi: number, lo: number): bigint {
-  return ((1n << BigInt(hi - lo + 1)) - 1n) << BigInt(lo);
+  return LOW[hi - lo + 1] << SHIFT[lo];
 }
 
 /** Reads a little-endian unsigned integer of 4 or 8 bytes. */
