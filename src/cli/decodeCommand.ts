@@ -1,6 +1,6 @@
 import { decodeEntry } from '../paging/entry';
 import { decodeEptp } from '../paging/ept';
-import { describeEntry, digitsFor, entryName, setFlags, sizeText } from '../paging/format';
+import { entryLines, entryName, ENTRY_FIELD_ORDER, sizeText } from '../paging/format';
 import { geometry, parseMode, type PagingMode } from '../paging/modes';
 import type { DecodedEntry } from '../paging/types';
 import { HyperFrameError } from '../util/errors';
@@ -58,14 +58,8 @@ function levelFor(text: string | undefined, mode: PagingMode, raw: bigint): numb
   return level;
 }
 
-const FIELD_ORDER = ['P', 'R', 'W', 'X', 'RW', 'US', 'PWT', 'PCD', 'A', 'D', 'PS', 'G', 'PAT', 'MT', 'IPAT', 'XU', 'AVL', 'AVL_HI', 'PK', 'XD', 'SVE'] as const;
-
 export function printEntry(e: DecodedEntry, io: CliIo): void {
-  io.out(`${e.mode} ${entryName(e.mode, e.level)} (level ${e.level}) ${hex(e.raw, digitsFor(e.mode))}: ${describeEntry(e)}`);
-  if (e.kind === 'not-present') return;
-  const f = e.fields as Record<string, number | undefined>;
-  io.out('  ' + FIELD_ORDER.filter((k) => f[k] !== undefined).map((k) => `${k}=${f[k]}`).join(' '));
-  io.out(`  address ${hex(e.address)}${e.pageSize ? ` (${e.kind} of ${e.pageSize} bytes)` : ' (next table)'}; set: ${setFlags(e.fields).join(' ') || 'none'}`);
+  for (const line of entryLines(e)) io.out(line);
 }
 
 /** Two readings of one value in columns: field by field, as 32-bit and as 64-bit paging. */
@@ -77,7 +71,7 @@ function printSideBySide(raw: bigint, readings: DecodedEntry[], io: CliIo): void
   const row = (label: string, values: string[]) => io.out(`  ${label.padEnd(w - 2)}${values.map(cell).join('')}`.trimEnd());
   row('means', readings.map((r) => (r.kind === 'not-present' ? 'not present' : r.kind === 'table' ? 'next table' : `${sizeText(r.pageSize!)} page`)));
   row('address', readings.map((r) => (r.kind === 'not-present' ? '-' : hex(r.address))));
-  for (const k of FIELD_ORDER) {
+  for (const k of ENTRY_FIELD_ORDER) {
     const vals = readings.map((r) => (r.fields as Record<string, number | undefined>)[k]);
     if (vals.every((x) => x === undefined)) continue;
     row(k, vals.map((x) => (x === undefined ? '-' : String(x))));

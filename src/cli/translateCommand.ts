@@ -1,7 +1,7 @@
-import { describeEntry, digitsFor, entryName, permsText, sizeText, vaDigits } from '../paging/format';
+import { translationLines } from '../paging/format';
 import { translate } from '../paging/translate';
 import { HyperFrameError } from '../util/errors';
-import { hex, parseNumber } from '../util/numbers';
+import { parseNumber } from '../util/numbers';
 import type { CliIo } from './io';
 import { translationJson } from './json';
 import { openTarget, parse, resolveAddressSpace, SOURCE_OPTIONS } from './options';
@@ -22,17 +22,7 @@ export async function translateCommand(argv: string[], io: CliIo): Promise<numbe
       io.out(JSON.stringify(translationJson(t, spec.mode, spec.root), null, 2));
     } else {
       for (const n of notes) io.out(`# ${n}`);
-      io.out(`VA ${hex(va, vaDigits(spec.mode))}  ${spec.mode}, root ${hex(spec.root)}`);
-      for (const s of t.steps) {
-        const name = entryName(spec.mode, s.level).padEnd(9);
-        io.out(`  ${name} at ${hex(s.entryPa)} [${String(s.index).padStart(4)}]  ${hex(s.entry.raw, digitsFor(spec.mode))}  ${describeEntry(s.entry)}`);
-      }
-      if (t.pa !== undefined) {
-        const g = t.steps.at(-1)?.entry.fields.G === 1;
-        io.out(`PA ${hex(t.pa)}  (${sizeText(t.pageSize!)} page at ${hex(t.pa - (va - t.pageVa!))}; ${permsText(t.perms!, g)})`);
-      } else {
-        io.out(`no translation: ${t.fault?.message}`);
-      }
+      for (const line of translationLines(t, spec.mode, spec.root)) io.out(line);
     }
     return t.pa !== undefined ? 0 : 1;
   } finally {

@@ -1,4 +1,4 @@
-import { pageSizeTag, permsText, sizeText, vaDigits, entryName } from '../paging/format';
+import { leafLine, rangeHeader, rangeLine, walkNoteLine } from '../paging/format';
 import { type LeafEvent, mappings, mergeRanges, type WalkEvent } from '../paging/mappings';
 import { HyperFrameError } from '../util/errors';
 import { hex } from '../util/numbers';
@@ -23,7 +23,6 @@ export async function walkCommand(argv: string[], io: CliIo): Promise<number> {
     const ranges = [];
     for await (const r of mergeRanges(asAsync(events))) ranges.push(r);
     const leaves = events.filter((e): e is LeafEvent => e.kind === 'leaf');
-    const d = vaDigits(spec.mode);
 
     if (v.json) {
       io.out(
@@ -47,20 +46,14 @@ export async function walkCommand(argv: string[], io: CliIo): Promise<number> {
     for (const n of notes) io.out(`# ${n}`);
     io.out(`# ${spec.mode}, root ${hex(spec.root)}: ${leaves.length} pages in ${ranges.length} ranges`);
     if (v.leaves) {
-      for (const l of leaves) {
-        io.out(`${hex(l.va, d)}  ${hex(l.pa, 16)}  ${pageSizeTag(l.size).padStart(4)}  ${permsText(l.perms, l.entry.fields.G === 1)}  ${entryName(spec.mode, l.level)} ${hex(l.entry.raw, 16)}`);
-      }
+      for (const l of leaves) io.out(leafLine(l, spec.mode));
     } else {
-      io.out(`${'VA'.padEnd(d * 2 + 5)}  ${'PA'.padEnd(18)}  ${'size'.padStart(10)}  flags      pages`);
-      for (const r of ranges) {
-        io.out(`${hex(r.va, d)}-${hex(r.va + r.size - 1n, d)}  ${hex(r.pa, 16)}  ${sizeText(r.size).padStart(10)}  ${permsText(r.perms, r.global)}  ${r.pages} x ${pageSizeTag(r.pageSize)}`);
-      }
+      io.out(rangeHeader(spec.mode));
+      for (const r of ranges) io.out(rangeLine(r, spec.mode));
     }
     for (const e of events) {
-      if (e.kind === 'selfMap') io.out(`self-map  ${hex(e.va, d)}-${hex(e.va + e.size - 1n, d)}  ${entryName(spec.mode, e.level)} ${hex(e.entry.raw, 16)} -> table ${hex(e.targetPa)} (serves at level ${e.targetLevel}); not descended`);
-      if (e.kind === 'shared') io.out(`shared    ${hex(e.va, d)}  level-${e.level} table ${hex(e.tablePa)} also reached from ${hex(e.firstVa, d)}`);
-      if (e.kind === 'unreadable') io.out(`unread    ${hex(e.va, d)}-${hex(e.va + e.size - 1n, d)}  level-${e.level} table ${hex(e.tablePa)}: ${e.message}`);
-      if (e.kind === 'bad') io.out(`fault     ${hex(e.va, d)}-${hex(e.va + e.size - 1n, d)}  ${entryName(spec.mode, e.level)} ${hex(e.entry.raw, 16)}: ${e.message}`);
+      const line = walkNoteLine(e, spec.mode);
+      if (line) io.out(line);
     }
     return 0;
   } finally {

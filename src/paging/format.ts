@@ -1,6 +1,7 @@
 import { hex } from '../util/numbers';
 import type { PagingMode } from './modes';
-import type { Permissions } from './translate';
+import type { LeafEvent, MappedRange, WalkEvent } from './mappings';
+import type { Permissions, Translation } from './translate';
 import type { DecodedEntry, EntryFields } from './types';
 
 const LEVEL_NAMES: Record<number, string> = { 1: 'PTE', 2: 'PDE', 3: 'PDPTE', 4: 'PML4E', 5: 'PML5E' };
@@ -59,4 +60,59 @@ export function describeEntry(e: DecodedEntry): string {
   const target = e.kind === 'table' ? `table at ${hex(e.address)}` : `${sizeText(e.pageSize ?? 4096n)} page at ${hex(e.address)}`;
   const problems = [...(e.reserved ? [`RESERVED bits ${hex(e.reserved)} set`] : []), ...e.problems];
   return [target, setFlags(e.fields).join(' '), ...problems].filter(Boolean).join('  ');
+}
+
+/** Every step of a translation as `translate` prints it (CLI and Debug Console alike). */
+export function translationLines(t: Translation, mode: PagingMode, root: bigint): string[] {
+  const out = [`VA ${hex(t.va, vaDigits(mode))}  ${mode}, root ${hex(root)}`];
+  for (const s of t.steps) {
+    const name = entryName(mode, s.level).padEnd(9);
+    out.push(`  ${name} at ${hex(s.entryPa)} [${String(s.index).padStart(4)}]  ${hex(s.entry.raw, digitsFor(mode))}  ${describeEntry(s.entry)}`);
+  }
+  if (t.pa !== undefined) {
+    const g = t.steps.at(-1)?.entry.fields.G === 1;
+    out.push(`PA ${hex(t.pa)}  (${sizeText(t.pageSize!)} page at ${hex(t.pa - (t.va - t.pageVa!))}; ${permsText(t.perms!, g)})`);
+  } else {
+    out.push(`no translation: ${t.fault?.message}`);
+  }
+  return out;
+}
+
+/** Column heads of `walk`'s merged ranges. */
+export function rangeHeader(mode: PagingMode): string {
+  return `${'VA'.padEnd(vaDigits(mode) * 2 + 5)}  ${'PA'.padEnd(18)}  ${'size'.padStart(10)}  flags      pages`;
+}
+
+export function rangeLine(r: MappedRange, mode: PagingMode): string {
+  const d = vaDigits(mode);
+  return `${hex(r.va, d)}-${hex(r.va + r.size - 1n, d)}  ${hex(r.pa, 16)}  ${sizeText(r.size).padStart(10)}  ${permsText(r.perms, r.global)}  ${r.pages} x ${pageSizeTag(r.pageSize)}`;
+}
+
+export function leafLine(l: LeafEvent, mode: PagingMode): string {
+  return `${hex(l.va, vaDigits(mode))}  ${hex(l.pa, 16)}  ${pageSizeTag(l.size).padStart(4)}  ${permsText(l.perms, l.entry.fields.G === 1)}  ${entryName(mode, l.level)} ${hex(l.entry.raw, 16)}`;
+}
+
+/** The line `walk` prints for a self-map, a shared table, an unreadable table or a faulting entry. */
+export function walkNoteLine(e: WalkEvent, mode: PagingMode): string | undefined {
+  const d = vaDigits(mode);
+  if (e.kind === 'selfMap') return `self-map  ${hex(e.va, d)}-${hex(e.va + e.size - 1n, d)}  ${entryName(mode, e.level)} ${hex(e.entry.raw, 16)} -> table ${hex(e.targetPa)} (serves at level ${e.targetLevel}); not descended`;
+  if (e.kind === 'shared') return `shared    ${hex(e.va, d)}  level-${e.level} table ${hex(e.tablePa)} also reached from ${hex(e.firstVa, d)}`;
+  if (e.kind === 'unreadable') return `unread    ${hex(e.va, d)}-${hex(e.va + e.size - 1n, d)}  level-${e.level} table ${hex(e.tablePa)}: ${e.message}`;
+  if (e.kind === 'bad') return `fault     ${hex(e.va, d)}-${hex(e.va + e.size - 1n, d)}  ${entryName(mode, e.level)} ${hex(e.entry.raw, 16)}: ${e.message}`;
+  return undefined;
+}
+
+const FIELD_ORDER = ['P', 'R', 'W', 'X', 'RW', 'US', 'PWT', 'PCD', 'A', 'D', 'PS', 'G', 'PAT', 'MT', 'IPAT', 'XU', 'AVL', 'AVL_HI', 'PK', 'XD', 'SVE'] as const;
+
+/** Fields in the order `decode` lists them. */
+export const ENTRY_FIELD_ORDER: readonly (keyof EntryFields)[] = FIELD_ORDER;
+
+/** One decoded entry as `decode --mode M` prints it: what it is, every field, the set flags. */
+export function entryLines(e: DecodedEntry): string[] {
+  const out = [`${e.mode} ${entryName(e.mode, e.level)} (level ${e.level}) ${hex(e.raw, digitsFor(e.mode))}: ${describeEntry(e)}`];
+  if (e.kind === 'not-present') return out;
+  const f = e.fields as Record<string, number | undefined>;
+  out.push('  ' + FIELD_ORDER.filter((k) => f[k] !== undefined).map((k) => `${k}=${f[k]}`).join(' '));
+  out.push(`  address ${hex(e.address)}${e.pageSize ? ` (${e.kind} of ${e.pageSize} bytes)` : ' (next table)'}; set: ${setFlags(e.fields).join(' ') || 'none'}`);
+  return out;
 }

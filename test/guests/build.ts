@@ -25,9 +25,10 @@ const SOURCES: Record<GuestName, GuestSource> = {
   long4: { source: 'long4.s', defines: [] },
   long4smp: { source: 'long4.s', defines: ['SMP=1'] },
   long5: { source: 'long5.s', defines: [] },
+  long4spin: { source: 'long4.s', defines: ['SMP=1', 'SPIN=1'] },
 };
 
-const SHARED_INPUTS = ['common.inc', 'guest.ld'];
+const SHARED_INPUTS = ['common.inc', 'guest.ld', 'spin.inc'];
 
 export class GuestBuildError extends Error {
   constructor(message: string) {

@@ -6,8 +6,11 @@
  * them: 1 = page table (PTE), 2 = page directory (PDE), 3 = PDPT, 4 = PML4, 5 = PML5.
  */
 
-export type GuestName = 'legacy32' | 'pae' | 'long4' | 'long4smp' | 'long5';
+export type GuestName = 'legacy32' | 'pae' | 'long4' | 'long4smp' | 'long5' | 'long4spin';
+/** The guests that halt in a fixed state: the paging oracles every table test walks. */
 export const GUEST_NAMES: readonly GuestName[] = ['legacy32', 'pae', 'long4', 'long4smp', 'long5'];
+/** Guests whose vCPUs keep running (run-control tests): same tables as their base guest. */
+export const RUNNING_GUEST_NAMES: readonly GuestName[] = ['long4spin'];
 
 export type GuestPagingMode = 'legacy32' | 'pae' | 'long4' | 'long5';
 
@@ -114,6 +117,8 @@ export interface GuestExpectation {
   /** QEMU `-cpu` and `-smp` the guest needs. */
   cpu: string;
   smp: number;
+  /** False for a guest whose vCPUs never halt (long4spin): boot waits for the marker only. */
+  halts?: boolean;
   /** CPU 0's root, leaves, self maps, shared tables and registers (same objects as cpus[0]). */
   root: bigint;
   leaves: ExpectedLeaf[];

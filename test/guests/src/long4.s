@@ -1,7 +1,8 @@
 # long4: 4-level paging (IA-32e), EFER.NXE, CR4.PGE, 1 GiB pages
 # (-cpu qemu64,+pdpe1gb). Assembled with --defsym SMP=1 it becomes long4smp:
 # the bootstrap CPU starts a second vCPU (INIT-SIPI-SIPI, trampoline at
-# 0x7000) that runs on its own PML4.
+# 0x7000) that runs on its own PML4. With --defsym SPIN=1 as well it becomes
+# long4spin: instead of halting, both vCPUs run the loop in spin.inc.
 #
 # CR3 = 0x00110000 (CPU 0), 0x0011d000 (CPU 1 in long4smp). Tables:
 #   0x00110000  PML4          CPU 0 root
@@ -120,8 +121,12 @@ long_entry:
         je 1b
 .endif
         SERIAL_PUTS marker
+.ifdef SPIN
+        jmp spin_main
+.else
         movabsq $HALT_VA, %rax
         jmp *%rax
+.endif
 
 .ifdef SMP
         # The AP arrives here from the trampoline, in 64-bit mode.
@@ -135,8 +140,13 @@ ap_long_entry:
         movabsq $0x0000000000000001, %r15
         movl $AP_READY, %eax
         lock incl (%rax)
+.ifdef SPIN
+        movl $SPIN_AP_STACK_TOP, %esp
+        jmp spin_main
+.else
         movabsq $HALT_VA, %rax
         jmp *%rax
+.endif
 
         # Real-mode entry of the AP, copied to TRAMPOLINE (CS = 0x0700, IP = 0).
         .code16
@@ -175,13 +185,23 @@ trampoline_end:
 
         GUEST_GDT
 marker:
+.ifdef SPIN
+        .asciz "HF-GUEST-READY long4spin\n"
+.else
 .ifdef SMP
         .asciz "HF-GUEST-READY long4smp\n"
 .else
         .asciz "HF-GUEST-READY long4\n"
 .endif
+.endif
+.ifdef SPIN
+        .include "spin.inc"
+.endif
         .org AP_READY - IMAGE_BASE
         .long 0
+.ifdef SPIN
+        SPIN_DATA
+.endif
 
 # ---------------------------------------------------------------- tables
 # The PML4 body is shared by both roots: only PML4[0] and the self slot differ.

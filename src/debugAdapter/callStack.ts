@@ -1,0 +1,53 @@
+/**
+ * Threads are vCPUs (DAP thread id = vCPU + 1) and each one's call stack is pc plus whatever the
+ * frame-pointer chain proves. Frame ids encode the vCPU so that scopes and evaluate know whose
+ * registers a frame means.
+ */
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import type { Target } from '../target/target';
+import { HyperFrameError } from '../util/errors';
+import { hex } from '../util/numbers';
+import { cpuView } from './cpuView';
+import type { FrameWalker } from './frames';
+
+const FRAMES_PER_VCPU = 1024;
+
+export const threadIdOf = (vcpu: number): number => vcpu + 1;
+
+export function vcpuOfThread(threadId: number | undefined, fallback: number): number {
+  return threadId === undefined || threadId < 1 ? fallback : threadId - 1;
+}
+
+export const frameIdOf = (vcpu: number, index: number): number => vcpu * FRAMES_PER_VCPU + index + 1;
+
+export function vcpuOfFrame(frameId: number | undefined, fallback: number): number {
+  return frameId === undefined || frameId < 1 ? fallback : Math.floor((frameId - 1) / FRAMES_PER_VCPU);
+}
+
+export async function threads(target: Target): Promise<DebugProtocol.Thread[]> {
+  const list = await target.vcpus();
+  // An image without registers still needs one thread for a client to show anything.
+  if (list.length === 0) return [{ id: threadIdOf(0), name: 'memory image (no vCPU registers)' }];
+  return list.map((v) => ({ id: threadIdOf(v.id), name: v.name }));
+}
+
+export async function stackTrace(target: Target, walker: FrameWalker, args: DebugProtocol.StackTraceArguments): Promise<DebugProtocol.StackTraceResponse['body']> {
+  const vcpu = vcpuOfThread(args.threadId, 0);
+  if ((await target.vcpuCount()) === 0) return { stackFrames: [], totalFrames: 0 };
+  if (vcpu >= FRAMES_PER_VCPU) throw new HyperFrameError('BAD_ARGUMENT', `no vCPU ${vcpu}`);
+  const cpu = await cpuView(target, vcpu);
+  const sites = await walker.walk(vcpu, cpu);
+  const start = args.startFrame ?? 0;
+  const end = args.levels ? start + args.levels : sites.length;
+  const stackFrames = sites.slice(start, end).map(
+    (s, i): DebugProtocol.StackFrame => ({
+      id: frameIdOf(vcpu, start + i),
+      name: s.name,
+      line: 0,
+      column: 0,
+      instructionPointerReference: hex(s.pc),
+      presentationHint: 'normal',
+    }),
+  );
+  return { stackFrames, totalFrames: sites.length };
+}

@@ -1,0 +1,125 @@
+/**
+ * One attached machine and everything the session keeps about it: breakpoints, run control, the
+ * call-stack walker, the inspection side, the vCPU in focus, and how to let go of it at the end.
+ */
+import type { SymbolTable } from '../symbols';
+import type { Target } from '../target/target';
+import { BreakpointTable } from './breakpointTable';
+import type { SessionContext } from './context';
+import { Execution, type ExecutionHost, type ReportedStop } from './execution';
+import { FrameWalker } from './frames';
+import { Inspection } from './inspection';
+import { Insertions } from './insertions';
+import type { SessionConfig } from './launchConfig';
+import type { OpenedTarget, Output } from './openTarget';
+
+export interface DebuggeeEvents {
+  output: Output;
+  /** A stop to show (StoppedEvent), or the target's end ('exited'). */
+  stopped(stop: ReportedStop): void;
+}
+
+export interface EndOptions {
+  /** Quit a QEMU the adapter launched (default for launched QEMU unless false). */
+  terminate?: boolean;
+  /** Leave the machine paused (default: the configuration's leavePaused). */
+  suspend?: boolean;
+}
+
+export class Debuggee implements ExecutionHost {
+  readonly insertions: Insertions;
+  readonly breakpoints: BreakpointTable;
+  readonly frames: FrameWalker;
+  readonly inspection: Inspection;
+  readonly execution: Execution;
+  /** The vCPU the user looks at: of the last stop, or of the thread/frame last asked about. */
+  current: number;
+  private ending: Promise<void> | undefined;
+
+  constructor(
+    readonly opened: OpenedTarget,
+    readonly config: SessionConfig,
+    private readonly events: DebuggeeEvents,
+  ) {
+    const { target, symbols } = opened;
+    this.current = target.lastStop?.vcpu ?? 0;
+    this.insertions = new Insertions(target);
+    this.frames = new FrameWalker(target, symbols);
+    const ctx: SessionContext = {
+      target,
+      symbols,
+      currentVcpu: () => this.current,
+      pagingOverride: opened.pagingOverride,
+      log: (text, category = 'console') => events.output(text.endsWith('\n') ? text : `${text}\n`, category),
+    };
+    this.inspection = new Inspection(ctx);
+    // Conditions are expressions of the evaluate language, on the vCPU that hit.
+    this.breakpoints = new BreakpointTable(this.insertions, symbols, (expression, vcpu) => this.inspection.evaluateCondition(expression, vcpu));
+    this.execution = new Execution(this);
+  }
+
+  get target(): Target {
+    return this.opened.target;
+  }
+
+  get symbols(): SymbolTable {
+    return this.opened.symbols;
+  }
+
+  get ended(): boolean {
+    return this.ending !== undefined;
+  }
+
+  // ---- ExecutionHost ----
+
+  onAnyStop(): void {
+    this.target.invalidate();
+    this.inspection.invalidate();
+    this.frames.invalidate();
+  }
+
+  report(stop: ReportedStop): void {
+    this.current = stop.vcpu;
+    this.onAnyStop();
+    this.events.stopped(stop);
+  }
+
+  log(text: string): void {
+    this.events.output(`${text}\n`, 'console');
+  }
+
+  trace(text: string): void {
+    if (this.config.trace) this.log(`[run control] ${text}`);
+  }
+
+  // ---- the end ----
+
+  /**
+   * Lets go of the machine, once: stops run control, then either quits a launched QEMU or
+   * removes every breakpoint, restores virtual mode and detaches, leaving it running unless asked.
+   */
+  end(opts: EndOptions = {}): Promise<void> {
+    this.ending ??= this.doEnd(opts);
+    return this.ending;
+  }
+
+  private async doEnd(opts: EndOptions): Promise<void> {
+    const { target, qemu } = this.opened;
+    await this.execution.shutdown().catch(() => undefined);
+    if (qemu && opts.terminate !== false) {
+      // The socket first, so QEMU does not see a half-finished conversation; then QEMU itself.
+      await target.close({ leavePaused: true }).catch(() => undefined);
+      await qemu.terminate();
+      this.log(`QEMU (pid ${qemu.pid}) ended: ${qemu.exitDescription() ?? 'still running'}`);
+      return;
+    }
+    const leavePaused = opts.suspend ?? this.config.leavePaused;
+    let failure: unknown;
+    await this.breakpoints.clear().catch((e: unknown) => (failure = e));
+    await target.close({ leavePaused }).catch((e: unknown) => (failure ??= e));
+    if (failure) this.log(`while detaching: ${(failure as Error).message}`);
+    if (target.capabilities.runControl) {
+      this.log(`detached; the machine is ${leavePaused ? 'left paused' : 'running'}${qemu ? ` (QEMU pid ${qemu.pid} keeps running)` : ''}`);
+    }
+  }
+}

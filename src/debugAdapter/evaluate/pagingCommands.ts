@@ -1,0 +1,88 @@
+import { decodeEntry } from '../../paging/entry';
+import { decodeEptp } from '../../paging/ept';
+import { entryLines, leafLine, rangeHeader, rangeLine, translationLines, walkNoteLine } from '../../paging/format';
+import { type LeafEvent, mappings, type MappedRange, mergeRanges, type WalkEvent } from '../../paging/mappings';
+import { geometry, parseMode, type PagingMode } from '../../paging/modes';
+import { translate } from '../../paging/translate';
+import { HyperFrameError } from '../../util/errors';
+import { hex } from '../../util/numbers';
+import { optionText, parseArgs } from './args';
+import type { ReplEnv } from './replEnv';
+
+/** Lines `walk` prints before it asks for a narrower range. */
+export const DEFAULT_WALK_LINES = 200;
+
+/** `pte VALUE [--mode M] [--level N]`: one entry decoded (default: the vCPU's paging mode). */
+export async function pteCommand(rest: string, env: ReplEnv): Promise<string[]> {
+  const args = parseArgs('pte', rest, ['mode', 'level']);
+  if (!args.positionals.length) throw new HyperFrameError('BAD_ARGUMENT', 'pte takes a value: pte 0x8000000000900063 [--mode long4] [--level 1]');
+  const raw = await env.value(args.positionals.join(' '));
+  const modeText = optionText(args, 'mode');
+  if (modeText?.toLowerCase() === 'eptp') {
+    const d = decodeEptp(raw);
+    return [`EPTP ${hex(raw, 16)}: root ${hex(d.root)}, ${d.levels}-level walk, memory type ${d.memoryType} (${d.memoryTypeName}), A/D ${d.accessedDirty ? 'enabled' : 'disabled'}`, ...d.problems.map((p) => `  ! ${p}`)];
+  }
+  const paging = await env.state.paging(env.vcpu).catch(() => undefined);
+  const mode: PagingMode = modeText ? parseMode(modeText) : (paging?.spec?.mode ?? 'long4');
+  const levelText = optionText(args, 'level');
+  const top = mode === 'ept' ? 5 : geometry(mode).topLevel;
+  const level = levelText === undefined ? (((raw >> 7n) & 1n) === 1n ? 2 : 1) : Number(await env.value(levelText));
+  if (!Number.isInteger(level) || level < 1 || level > top) {
+    throw new HyperFrameError('BAD_ARGUMENT', `level ${level} does not exist in ${mode} (levels 1..${top}: 1 = PTE, 2 = PDE, …)`);
+  }
+  const ctx = !modeText || modeText === paging?.spec?.mode ? paging?.spec?.ctx : undefined;
+  const value = mode === 'legacy32' ? raw & 0xffff_ffffn : raw;
+  return entryLines(decodeEntry(value, mode, level, ctx));
+}
+
+/** `translate VA`: every step of the walk under the vCPU's CR3 (or the configured root). */
+export async function translateCommand(rest: string, env: ReplEnv): Promise<string[]> {
+  if (!rest.trim()) throw new HyperFrameError('BAD_ARGUMENT', 'translate takes a virtual address: translate $rip');
+  const va = await env.value(rest);
+  const paging = await env.state.paging(env.vcpu);
+  if (!paging.spec) return [`vCPU ${env.vcpu}: ${paging.reason}`, `PA ${hex(va)} (virtual = physical)`];
+  const spec = paging.spec;
+  const { target } = env.ctx;
+  const t = await target.physicalBatch(() => translate(va, spec, target.phys));
+  return [`# vCPU ${env.vcpu}: ${paging.reason}`, ...translationLines(t, spec.mode, spec.root)];
+}
+
+/** `walk [--leaves] [--from VA] [--to VA] [--limit N]`: what the vCPU's tables map. */
+export async function walkCommand(rest: string, env: ReplEnv): Promise<string[]> {
+  const args = parseArgs('walk', rest, ['from', 'to', 'limit'], ['leaves']);
+  if (args.positionals.length) throw new HyperFrameError('BAD_ARGUMENT', `walk takes options only (got '${args.positionals[0]}'): walk [--leaves] [--from VA] [--to VA] [--limit N]`);
+  const num = async (name: string) => {
+    const t = optionText(args, name);
+    return t === undefined ? undefined : env.value(t);
+  };
+  const from = await num('from');
+  const to = await num('to');
+  const limit = Number((await num('limit')) ?? BigInt(DEFAULT_WALK_LINES));
+  const paging = await env.state.paging(env.vcpu);
+  if (!paging.spec) return [`vCPU ${env.vcpu}: ${paging.reason}: there are no tables to walk`];
+  const spec = paging.spec;
+  const { target } = env.ctx;
+  const events: WalkEvent[] = [];
+  await target.physicalBatch(async () => {
+    for await (const e of mappings(spec, target.phys, { from, to })) events.push(e);
+  });
+  const ranges: MappedRange[] = [];
+  for await (const r of mergeRanges(fromArray(events))) ranges.push(r);
+  const leaves = events.filter((e): e is LeafEvent => e.kind === 'leaf');
+  const window = from !== undefined || to !== undefined ? ` in ${hex(from ?? 0n)}..${to === undefined ? 'end' : hex(to)}` : '';
+  const head = [`# vCPU ${env.vcpu}: ${paging.reason}: ${leaves.length} pages in ${ranges.length} ranges${window}`];
+  const body = args.options.has('leaves') ? leaves.map((l) => leafLine(l, spec.mode)) : [rangeHeader(spec.mode), ...ranges.map((r) => rangeLine(r, spec.mode))];
+  for (const e of events) {
+    const line = walkNoteLine(e, spec.mode);
+    if (line) body.push(line);
+  }
+  if (body.length > limit) {
+    const more = body.length - limit;
+    return [...head, ...body.slice(0, limit), `… ${more} more line${more === 1 ? '' : 's'}, narrow with --from/--to (or raise --limit)`];
+  }
+  return [...head, ...body];
+}
+
+async function* fromArray<T>(items: T[]): AsyncGenerator<T> {
+  yield* items;
+}

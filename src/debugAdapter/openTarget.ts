@@ -1,0 +1,87 @@
+/**
+ * Turns a checked configuration into a Target: attach to a stub, open a dump, or start QEMU and
+ * attach to it. Also loads the symbol files and settles the paging override, so that the session
+ * starts with everything its requests need.
+ */
+import type { PagingSpec } from '../paging/spec';
+import { loadElfSymbols, SymbolTable } from '../symbols';
+import { DumpTarget } from '../target/dumpTarget';
+import { LiveTarget } from '../target/liveTarget';
+import type { Target } from '../target/target';
+import { HyperFrameError } from '../util/errors';
+import { hex } from '../util/numbers';
+import type { SessionConfig } from './launchConfig';
+import { connectWhenReady, spawnQemu, type LaunchedQemu } from './qemuLauncher';
+
+export interface OpenedTarget {
+  target: Target;
+  symbols: SymbolTable;
+  pagingOverride?: Pick<PagingSpec, 'mode' | 'root'>;
+  /** QEMU, when the adapter started it. */
+  qemu?: LaunchedQemu;
+}
+
+export type Output = (text: string, category: 'console' | 'stdout' | 'stderr' | 'important') => void;
+
+async function loadSymbols(paths: readonly string[]): Promise<SymbolTable> {
+  if (paths.length === 0) return SymbolTable.empty();
+  return SymbolTable.merge(await Promise.all(paths.map((p) => loadElfSymbols(p))));
+}
+
+/** Root of the CR3 value for a mode: the table address bits only. */
+function rootFromCr3(cr3: bigint, mode: PagingSpec['mode']): bigint {
+  if (mode === 'pae') return cr3 & 0xffff_ffe0n;
+  if (mode === 'legacy32') return cr3 & 0xffff_f000n;
+  return cr3 & 0x000f_ffff_ffff_f000n;
+}
+
+async function pagingOverride(cfg: SessionConfig, target: Target, out: Output): Promise<Pick<PagingSpec, 'mode' | 'root'> | undefined> {
+  if (cfg.pagingMode === 'auto') return undefined;
+  if (cfg.root !== undefined) return { mode: cfg.pagingMode, root: cfg.root };
+  if ((await target.vcpuCount()) === 0) {
+    throw new HyperFrameError('BAD_ARGUMENT', `'pagingMode' ${cfg.pagingMode} on an image without registers needs a 'root' (the top table's physical address)`);
+  }
+  const root = rootFromCr3((await target.controlRegs(0)).cr3, cfg.pagingMode);
+  out(`pagingMode ${cfg.pagingMode} without 'root': using CPU 0's CR3 (${hex(root)}) for every vCPU\n`, 'console');
+  return { mode: cfg.pagingMode, root };
+}
+
+export async function openTarget(cfg: SessionConfig, out: Output): Promise<OpenedTarget> {
+  const symbols = await loadSymbols(cfg.symbols);
+  if (symbols.size > 0) out(`${symbols.size} symbols from ${cfg.symbols.join(', ')}\n`, 'console');
+  const clientOpts = { timeoutMs: cfg.timeoutMs, connectTimeoutMs: cfg.timeoutMs };
+  let target: Target;
+  let qemu: LaunchedQemu | undefined;
+  switch (cfg.kind) {
+    case 'attach':
+      target = await LiveTarget.attach({ ...clientOpts, host: cfg.host, port: cfg.port, physicalMemory: cfg.physicalMemory, symbols });
+      break;
+    case 'dump':
+      target = await DumpTarget.open(cfg.path, { raw: cfg.raw, base: cfg.base });
+      break;
+    case 'qemu': {
+      qemu = await spawnQemu(cfg.qemuPath, cfg.args, (text, category) => out(text, category));
+      out(`started ${cfg.qemuPath} (pid ${qemu.pid}), gdbstub on ${qemu.gdb.host}:${qemu.gdb.port}\n`, 'console');
+      const q = qemu;
+      try {
+        target = await connectWhenReady(
+          q,
+          () => LiveTarget.attach({ ...clientOpts, host: q.gdb.host, port: q.gdb.port, physicalMemory: cfg.physicalMemory, symbols }),
+          Math.max(cfg.timeoutMs, 10_000),
+        );
+      } catch (e) {
+        await q.terminate(1000);
+        throw e;
+      }
+      break;
+    }
+  }
+  try {
+    out(`${target.description}\n`, 'console');
+    return { target, symbols, qemu, pagingOverride: await pagingOverride(cfg, target, out) };
+  } catch (e) {
+    await target.close().catch(() => undefined);
+    await qemu?.terminate(1000);
+    throw e;
+  }
+}

@@ -1,0 +1,326 @@
+/**
+ * The `hyperframe` debug session: DAP requests in, dispatched to the run control, breakpoints,
+ * call stack and inspection of one attached machine. Thin on purpose: each request says what it
+ * needs and which module answers; errors come back as one clear message.
+ */
+import { DebugSession, Event, InitializedEvent, OutputEvent, StoppedEvent, TerminatedEvent } from '@vscode/debugadapter';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import { HyperFrameError } from '../util/errors';
+import { BREAKPOINT_MODES, NO_LINE_INFO } from './breakpointTable';
+import { stackTrace, threadIdOf, threads, vcpuOfFrame, vcpuOfThread } from './callStack';
+import { dataBreakpointInfo, virtualAddressOf } from './dataBreakpointInfo';
+import { Debuggee, type EndOptions } from './debuggee';
+import type { ReportedStop } from './execution';
+import { parseAttachConfig, parseLaunchConfig, type SessionConfig } from './launchConfig';
+import { openTarget } from './openTarget';
+
+type Body<R extends DebugProtocol.Response> = R extends { body?: infer B } ? B : never;
+
+export class HyperFrameSession extends DebugSession {
+  private debuggee: Debuggee | undefined;
+  private opening = false;
+  private terminated = false;
+  /** Set once the client is gone: nothing more may be written to it. */
+  private silent = false;
+
+  // ---- plumbing ----
+
+  private output(text: string, category: 'console' | 'stdout' | 'stderr' | 'important' = 'console'): void {
+    if (!this.silent) this.sendEvent(new OutputEvent(text, category));
+  }
+
+  /** Runs a handler; its result becomes the body, its error one message for the user. */
+  private handle<R extends DebugProtocol.Response>(response: R, fn: () => Promise<Body<R> | void>): Promise<void> {
+    return fn().then(
+      (body) => {
+        if (body !== undefined) response.body = body;
+        this.sendResponse(response);
+      },
+      (e: unknown) => {
+        const message = e instanceof Error ? e.message : String(e);
+        this.sendErrorResponse(response, { id: 1, format: message });
+      },
+    );
+  }
+
+  private get d(): Debuggee {
+    if (!this.debuggee) throw new HyperFrameError('TARGET', 'not attached: start the session with attach or launch first');
+    return this.debuggee;
+  }
+
+  private terminate(reason?: string): void {
+    if (this.terminated) return;
+    this.terminated = true;
+    if (reason) this.output(`${reason}\n`, 'important');
+    if (!this.silent) this.sendEvent(new TerminatedEvent());
+  }
+
+  // ---- start ----
+
+  protected override initializeRequest(response: DebugProtocol.InitializeResponse): void {
+    response.body = {
+      supportsConfigurationDoneRequest: true,
+      supportsInstructionBreakpoints: true,
+      supportsFunctionBreakpoints: true,
+      supportsConditionalBreakpoints: true,
+      supportsHitConditionalBreakpoints: true,
+      supportsDataBreakpoints: true,
+      supportsDataBreakpointBytes: true,
+      supportsReadMemoryRequest: true,
+      supportsWriteMemoryRequest: true,
+      supportsDisassembleRequest: true,
+      supportsSteppingGranularity: true,
+      supportsEvaluateForHovers: true,
+      supportsSetVariable: true,
+      supportsTerminateRequest: true,
+      supportTerminateDebuggee: true,
+      supportSuspendDebuggee: true,
+      supportsValueFormattingOptions: true,
+      breakpointModes: BREAKPOINT_MODES,
+    };
+    this.sendResponse(response);
+  }
+
+  protected override attachRequest(response: DebugProtocol.AttachResponse, args: DebugProtocol.AttachRequestArguments): void {
+    this.handle(response, () => this.open(() => parseAttachConfig(args)));
+  }
+
+  protected override launchRequest(response: DebugProtocol.LaunchResponse, args: DebugProtocol.LaunchRequestArguments): void {
+    this.handle(response, () => this.open(() => parseLaunchConfig(args)));
+  }
+
+  private async open(parse: () => SessionConfig): Promise<void> {
+    if (this.debuggee || this.opening) throw new HyperFrameError('BAD_ARGUMENT', 'this session is already attached');
+    const config = parse();
+    this.opening = true;
+    try {
+      const opened = await openTarget(config, (t, c) => this.output(t, c));
+      const d = new Debuggee(opened, config, { output: (t, c) => this.output(t, c), stopped: (s) => this.onStopped(s) });
+      this.debuggee = d;
+      opened.target.onDisconnect((reason) => {
+        if (!d.ended) this.terminate(`connection to the target lost: ${reason}`);
+      });
+      if (opened.qemu) {
+        const q = opened.qemu;
+        const name = config.kind === 'qemu' ? config.qemuPath : 'qemu';
+        this.sendEvent(new Event('process', { name, systemProcessId: q.pid, isLocalProcess: true, startMethod: 'launch' }));
+        void q.exited.then(() => {
+          if (!d.ended) this.terminate(`QEMU ended (${q.exitDescription()})${q.stderrTail() ? `: ${q.stderrTail()}` : ''}`);
+        });
+      }
+      this.sendEvent(new InitializedEvent());
+    } finally {
+      this.opening = false;
+    }
+  }
+
+  protected override configurationDoneRequest(response: DebugProtocol.ConfigurationDoneResponse): void {
+    this.handle(response, async () => {
+      const d = this.d;
+      if (!d.config.stopOnAttach && d.target.capabilities.runControl) {
+        await d.execution.continue();
+        return;
+      }
+      // Sent after the response, as clients expect the stop to follow configurationDone.
+      setImmediate(() => d.report({ reason: 'entry', vcpu: d.target.lastStop?.vcpu ?? 0 }));
+    });
+  }
+
+  private onStopped(stop: ReportedStop): void {
+    if (stop.reason === 'exited') {
+      this.terminate(stop.text);
+      return;
+    }
+    if (stop.text) this.output(`${stop.text}\n`);
+    const ev = new StoppedEvent(stop.reason, threadIdOf(stop.vcpu), stop.text) as DebugProtocol.StoppedEvent;
+    ev.body.allThreadsStopped = true;
+    if (stop.description) ev.body.description = stop.description;
+    if (stop.hitBreakpointIds?.length) ev.body.hitBreakpointIds = stop.hitBreakpointIds;
+    this.sendEvent(ev);
+  }
+
+  // ---- threads and frames ----
+
+  protected override threadsRequest(response: DebugProtocol.ThreadsResponse): void {
+    this.handle(response, async () => {
+      const d = this.debuggee;
+      if (!d) return { threads: [] };
+      // While running, LiveTarget answers from what it knows without touching the stub.
+      return { threads: await d.execution.serialized(() => threads(d.target)) };
+    });
+  }
+
+  protected override stackTraceRequest(response: DebugProtocol.StackTraceResponse, args: DebugProtocol.StackTraceArguments): void {
+    this.handle(response, async () => {
+      const d = this.d;
+      d.current = vcpuOfThread(args.threadId, d.current);
+      return d.execution.stopped(() => stackTrace(d.target, d.frames, args), 'read the call stack');
+    });
+  }
+
+  // ---- run control ----
+
+  protected override continueRequest(response: DebugProtocol.ContinueResponse): void {
+    this.handle(response, async () => {
+      await this.d.execution.continue();
+      return { allThreadsContinued: true };
+    });
+  }
+
+  protected override nextRequest(response: DebugProtocol.NextResponse, args: DebugProtocol.NextArguments): void {
+    this.handle(response, () => this.d.execution.next(vcpuOfThread(args.threadId, this.d.current)));
+  }
+
+  protected override stepInRequest(response: DebugProtocol.StepInResponse, args: DebugProtocol.StepInArguments): void {
+    this.handle(response, () => this.d.execution.stepInstruction(vcpuOfThread(args.threadId, this.d.current)));
+  }
+
+  protected override stepOutRequest(response: DebugProtocol.StepOutResponse, args: DebugProtocol.StepOutArguments): void {
+    this.handle(response, () => this.d.execution.stepOut(vcpuOfThread(args.threadId, this.d.current)));
+  }
+
+  protected override pauseRequest(response: DebugProtocol.PauseResponse): void {
+    this.handle(response, async () => {
+      const d = this.d;
+      if (!d.target.capabilities.runControl) throw new HyperFrameError('TARGET', 'a dump is a snapshot: it cannot run, step or pause');
+      // Already stopped: say so again, so a client that thought otherwise shows the stop.
+      if (!d.execution.pause()) setImmediate(() => d.report({ reason: 'pause', vcpu: d.current }));
+    });
+  }
+
+  // ---- breakpoints ----
+
+  protected override setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): void {
+    const list = args.breakpoints ?? args.lines?.map((line) => ({ line })) ?? [];
+    response.body = { breakpoints: list.map(() => ({ verified: false, message: NO_LINE_INFO })) };
+    this.sendResponse(response);
+  }
+
+  protected override setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse): void {
+    response.body = { breakpoints: [] };
+    this.sendResponse(response);
+  }
+
+  protected override setInstructionBreakpointsRequest(
+    response: DebugProtocol.SetInstructionBreakpointsResponse,
+    args: DebugProtocol.SetInstructionBreakpointsArguments,
+  ): void {
+    this.handle(response, async () => {
+      const d = this.d;
+      return { breakpoints: await d.execution.whileStopped(() => d.breakpoints.setInstructionBreakpoints(args.breakpoints)) };
+    });
+  }
+
+  protected override setFunctionBreakPointsRequest(
+    response: DebugProtocol.SetFunctionBreakpointsResponse,
+    args: DebugProtocol.SetFunctionBreakpointsArguments,
+  ): void {
+    this.handle(response, async () => {
+      const d = this.d;
+      return { breakpoints: await d.execution.whileStopped(() => d.breakpoints.setFunctionBreakpoints(args.breakpoints)) };
+    });
+  }
+
+  protected override dataBreakpointInfoRequest(
+    response: DebugProtocol.DataBreakpointInfoResponse,
+    args: DebugProtocol.DataBreakpointInfoArguments,
+  ): void {
+    this.handle(response, async () => {
+      const d = this.d;
+      const canWatch = d.target.capabilities.breakpoints.includes('write');
+      return dataBreakpointInfo(args, d.symbols, canWatch, (a) =>
+        d.execution.stopped(async () => {
+          // A variable or an expression of the inspection side that lives in memory.
+          if (a.variablesReference !== undefined) {
+            const v = (await d.inspection.variables({ variablesReference: a.variablesReference })).find((x) => x.name === a.name);
+            return v?.memoryReference ? { address: virtualAddressOf(v.memoryReference) } : undefined;
+          }
+          const vcpu = vcpuOfFrame(a.frameId, d.current);
+          const r = await d.inspection.evaluate({ expression: a.name, frameId: a.frameId, context: 'watch' }, vcpu);
+          return r.memoryReference ? { address: virtualAddressOf(r.memoryReference) } : undefined;
+        }, 'look up a variable'),
+      );
+    });
+  }
+
+  protected override setDataBreakpointsRequest(response: DebugProtocol.SetDataBreakpointsResponse, args: DebugProtocol.SetDataBreakpointsArguments): void {
+    this.handle(response, async () => {
+      const d = this.d;
+      return { breakpoints: await d.execution.whileStopped(() => d.breakpoints.setDataBreakpoints(args.breakpoints)) };
+    });
+  }
+
+  // ---- inspection (answered by Inspection, on the stopped target) ----
+
+  protected override scopesRequest(response: DebugProtocol.ScopesResponse, args: DebugProtocol.ScopesArguments): void {
+    this.handle(response, async () => {
+      const d = this.d;
+      d.current = vcpuOfFrame(args.frameId, d.current);
+      const vcpu = d.current;
+      return { scopes: await d.execution.stopped(() => d.inspection.scopes(vcpu), 'read registers') };
+    });
+  }
+
+  protected override variablesRequest(response: DebugProtocol.VariablesResponse, args: DebugProtocol.VariablesArguments): void {
+    this.handle(response, async () => ({ variables: await this.d.execution.stopped(() => this.d.inspection.variables(args), 'read variables') }));
+  }
+
+  protected override setVariableRequest(response: DebugProtocol.SetVariableResponse, args: DebugProtocol.SetVariableArguments): void {
+    this.handle(response, () => this.d.execution.stopped(() => this.d.inspection.setVariable(args), 'change a variable'));
+  }
+
+  protected override readMemoryRequest(response: DebugProtocol.ReadMemoryResponse, args: DebugProtocol.ReadMemoryArguments): void {
+    this.handle(response, () => this.d.execution.stopped(() => this.d.inspection.readMemory(args), 'read memory'));
+  }
+
+  protected override writeMemoryRequest(response: DebugProtocol.WriteMemoryResponse, args: DebugProtocol.WriteMemoryArguments): void {
+    this.handle(response, () => this.d.execution.stopped(() => this.d.inspection.writeMemory(args), 'write memory'));
+  }
+
+  protected override disassembleRequest(response: DebugProtocol.DisassembleResponse, args: DebugProtocol.DisassembleArguments): void {
+    this.handle(response, () => this.d.execution.stopped(() => this.d.inspection.disassemble(args), 'disassemble'));
+  }
+
+  protected override evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): void {
+    this.handle(response, () => {
+      const d = this.d;
+      const vcpu = vcpuOfFrame(args.frameId, d.current);
+      return d.execution.stopped(() => d.inspection.evaluate(args, vcpu), 'evaluate');
+    });
+  }
+
+  protected override customRequest(command: string, response: DebugProtocol.Response, args: unknown): void {
+    this.handle(response, async () => {
+      const d = this.d;
+      const body = await d.execution.stopped(() => d.inspection.customRequest(command, args), command);
+      if (body === undefined) throw new HyperFrameError('BAD_ARGUMENT', `unknown request '${command}'`);
+      return body as Body<DebugProtocol.Response>;
+    });
+  }
+
+  // ---- the end ----
+
+  private async end(opts: EndOptions): Promise<void> {
+    const d = this.debuggee;
+    if (d) await d.end(opts);
+  }
+
+  protected override disconnectRequest(response: DebugProtocol.DisconnectResponse, args: DebugProtocol.DisconnectArguments): void {
+    void this.handle(response, () => this.end({ terminate: args?.terminateDebuggee, suspend: args?.suspendDebuggee })).then(() => this.shutdown());
+  }
+
+  protected override terminateRequest(response: DebugProtocol.TerminateResponse): void {
+    this.handle(response, async () => {
+      // Quits QEMU the adapter launched; an attached machine is left running, never killed.
+      await this.end({ terminate: true });
+      this.terminate();
+    });
+  }
+
+  /** The client is gone (socket closed, stdin ended, SIGTERM): still let go of the machine cleanly. */
+  override shutdown(): void {
+    this.silent = true;
+    const limit = new Promise((r) => setTimeout(r, 8000));
+    void Promise.race([this.end({}).catch(() => undefined), limit]).finally(() => super.shutdown());
+  }
+}

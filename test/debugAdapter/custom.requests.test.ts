@@ -1,0 +1,89 @@
+/**
+ * hyperframe/roots, hyperframe/pageTable and hyperframe/frame on the long4smp guest. Truth: the
+ * guest's source (EXPECTED, long4.expected T.*) and QEMU's own `xp` of the same tables.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FrameResult, PageTableResult, RootsResult } from '../../src/debugAdapter/customRequests';
+import { EXPECTED, parseXp } from '../guests/harness';
+import { T } from '../guests/long4.expected';
+import { b64, liveInspection, type LiveInspection } from './inspect.helpers';
+
+describe('custom requests on long4smp', () => {
+  let li: LiveInspection;
+  beforeAll(async () => {
+    li = await liveInspection('long4smp');
+  });
+  afterAll(async () => {
+    await li?.close();
+  });
+
+  /** A table's 512 entries as QEMU reads them. */
+  const xpTable = async (pa: bigint) => parseXp(await li.guest.hmp(`xp /512gx 0x${pa.toString(16)}`));
+
+  it('hyperframe/roots: one per vCPU, each its own CR3', async () => {
+    const r = (await li.inspection.customRequest('hyperframe/roots', {})) as RootsResult;
+    expect(r.roots).toEqual(
+      EXPECTED.long4smp.cpus.map((c) => ({ vcpu: c.index, cr3: `0x${c.cr3.toString(16)}`, mode: 'long4', root: `0x${c.root.toString(16)}` })),
+    );
+    expect(r.configured).toBeUndefined();
+  });
+
+  it('hyperframe/pageTable: the PML4 in one read, entries as xp shows them, the recursive slot flagged', async () => {
+    const r = (await li.inspection.customRequest('hyperframe/pageTable', { mode: 'long4', table: '0x110000', level: 4, root: '0x110000' })) as PageTableResult;
+    expect(r).toMatchObject({ mode: 'long4', level: 4, table: '0x110000', count: 512, entryBytes: 8, coverage: '0x8000000000' });
+    const qemu = await xpTable(T.PML4);
+    const present = qemu.flatMap((v, index) => (v !== 0n ? [{ index, raw: `0x${v.toString(16)}` }] : []));
+    expect(r.entries.map((e) => ({ index: e.index, raw: e.raw }))).toEqual(present);
+    const self = r.entries.find((e) => e.index === 0x1ed)!;
+    expect(self).toMatchObject({ raw: '0x110063', kind: 'table', address: '0x110000', selfMap: true, va: '0xfffff68000000000', reserved: '0x0' });
+    expect(self.flags).toEqual(['P', 'RW', 'A']); // 0x63: bit 6 is ignored in a non-leaf entry
+    const low = r.entries.find((e) => e.index === 0)!;
+    expect(low).toMatchObject({ raw: '0x111027', kind: 'table', address: `0x${T.PDPT_LO.toString(16)}`, va: '0x0', flags: ['P', 'RW', 'US', 'A'] });
+    expect(low.selfMap).toBeUndefined();
+  });
+
+  it('hyperframe/pageTable: a PT with baseVa gives each page its VA (CPU 1 page at 0x40000000)', async () => {
+    const r = (await li.inspection.customRequest('hyperframe/pageTable', { mode: 'long4', table: Number(T.PT_AP), level: 1, baseVa: '0x40000000' })) as PageTableResult;
+    expect(r.entries).toEqual([
+      { index: 0, va: '0x40000000', raw: '0x8000000000900063', kind: 'page', address: '0x900000', pageSize: 4096, flags: ['P', 'RW', 'A', 'D', 'XD'], reserved: '0x0' },
+    ]);
+  });
+
+  it('hyperframe/pageTable: all: true lists empty entries too; a 1 GiB leaf and a not-present software value', async () => {
+    const pdpt = (await li.inspection.customRequest('hyperframe/pageTable', { mode: 'long4', table: '0x111000', level: 3, all: true })) as PageTableResult;
+    expect(pdpt.entries).toHaveLength(512);
+    expect(pdpt.entries[3]).toMatchObject({ raw: '0x80000001000010f5', kind: 'page', address: '0x100000000', pageSize: 1 << 30, va: '0xc0000000' });
+    expect(pdpt.entries[3].flags).toEqual(['P', 'US', 'PCD', 'A', 'D', 'PS', 'PAT', 'XD']);
+    const pd = (await li.inspection.customRequest('hyperframe/pageTable', { mode: 'long4', table: '0x112000', level: 2 })) as PageTableResult;
+    expect(pd.entries.find((e) => e.index === 0x1ff)).toMatchObject({ raw: '0xdeadb000', kind: 'not-present', flags: [] });
+  });
+
+  it('hyperframe/frame: bytes as base64, and decoded entries with asTable', async () => {
+    const f = (await li.inspection.customRequest('hyperframe/frame', { mfn: '0x11d', asTable: { mode: 'long4', level: 4 } })) as FrameResult;
+    expect(f.pa).toBe('0x11d000');
+    expect(f.bytes).toBe(4096);
+    const data = b64(f.data);
+    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    const qemu = await xpTable(T.PML4_AP);
+    expect(Array.from({ length: 512 }, (_, i) => view.getBigUint64(i * 8, true))).toEqual(qemu);
+    expect(f.entries).toHaveLength(512);
+    expect(f.entries![0x1ed]).toMatchObject({ raw: '0x11d063', selfMap: true });
+    const small = (await li.inspection.customRequest('hyperframe/frame', { pa: 0x100000, bytes: 4 })) as FrameResult;
+    expect([...b64(small.data)]).toEqual([0x02, 0xb0, 0xad, 0x1b]);
+    expect(small.entries).toBeUndefined();
+  });
+
+  it('errors say what is wrong; other commands are not ours', async () => {
+    const req = (cmd: string, args: unknown) => li.inspection.customRequest(cmd, args);
+    await expect(req('hyperframe/pageTable', { table: '0x110000' })).rejects.toThrow(/'mode' is required/);
+    await expect(req('hyperframe/pageTable', { mode: 'long9', table: '0x110000' })).rejects.toThrow(/unknown paging mode 'long9'/);
+    await expect(req('hyperframe/pageTable', { mode: 'long4', table: '0x110008' })).rejects.toThrow(/not 4096-byte aligned/);
+    await expect(req('hyperframe/pageTable', { mode: 'long4', table: '0x110000', level: 6 })).rejects.toThrow(/level 6 does not exist in long4/);
+    await expect(req('hyperframe/pageTable', { mode: 'long4' })).rejects.toThrow(/'table' is required/);
+    await expect(req('hyperframe/pageTable', { mode: 'long4', table: -5 })).rejects.toThrow(/non-negative integer/);
+    await expect(req('hyperframe/frame', { pa: '0x1000', mfn: 1 })).rejects.toThrow(/exactly one of 'pa' and 'mfn'/);
+    await expect(req('hyperframe/frame', { pa: '0x1000', bytes: 1 << 21 })).rejects.toThrow(/bytes must be 1\.\./);
+    await expect(req('hyperframe/frame', { pa: 'zz' })).rejects.toThrow(/bad hyperframe\/frame pa 'zz'/);
+    expect(await req('somethingElse', {})).toBeUndefined();
+  });
+});

@@ -1,0 +1,84 @@
+/** The launch configuration checker and QEMU's -gdb argument, without a target. */
+import { describe, expect, it } from 'vitest';
+import { parseAttachConfig, parseLaunchConfig } from '../../src/debugAdapter/launchConfig';
+import { gdbEndpointInArgs } from '../../src/debugAdapter/qemuLauncher';
+
+describe('attach configuration', () => {
+  it('fills the defaults', () => {
+    expect(parseAttachConfig({ type: 'hyperframe', request: 'attach', name: 'x', port: 1234 })).toEqual({
+      kind: 'attach',
+      host: '127.0.0.1',
+      port: 1234,
+      physicalMemory: 'auto',
+      symbols: [],
+      pagingMode: 'auto',
+      root: undefined,
+      stopOnAttach: true,
+      leavePaused: false,
+      timeoutMs: 5000,
+      trace: false,
+    });
+  });
+
+  it('reads every field', () => {
+    const c = parseAttachConfig({
+      host: 'xen-box',
+      port: '9999',
+      physicalMemory: { directMap: '0xffff830000000000' },
+      symbols: ['/boot/xen-syms'],
+      pagingMode: 'long4',
+      root: '0x1_0000',
+      stopOnAttach: false,
+      leavePaused: true,
+      timeout: 250,
+    });
+    expect(c).toMatchObject({
+      host: 'xen-box',
+      port: 9999,
+      physicalMemory: { directMap: 0xffff830000000000n },
+      symbols: ['/boot/xen-syms'],
+      pagingMode: 'long4',
+      root: 0x10000n,
+      stopOnAttach: false,
+      leavePaused: true,
+      timeoutMs: 250,
+    });
+  });
+
+  it.each([
+    [{ port: 1234, host: '' }, /'host' must be a non-empty string, got ""/],
+    [{ port: 1234, timeout: -1 }, /'timeout' must be a positive number of milliseconds, got -1/],
+    [{ port: 1234, stopOnAttach: 'yes' }, /'stopOnAttach' must be true or false, got "yes"/],
+    [{ port: 1234, physicalMemory: { directMap: '0x1', extra: 1 } }, /bad 'physicalMemory'/],
+    [{ port: 1234, pagingMode: 'long4', root: 12.5 }, /'root' must be a "0x…" string, got 12\.5/],
+    [{ port: 1234, pagingMode: 'long4', root: 'ffff' }, /'root': bad root 'ffff'/],
+    [[1234], /attach: the configuration must be an object/],
+  ])('refuses %j', (args, message) => {
+    expect(() => parseAttachConfig(args)).toThrow(message);
+  });
+});
+
+describe('launch configuration', () => {
+  it('a core, a raw image with its base, or QEMU', () => {
+    expect(parseLaunchConfig({ core: '/tmp/x.core' })).toMatchObject({ kind: 'dump', path: '/tmp/x.core', raw: false });
+    expect(parseLaunchConfig({ raw: '/tmp/m.raw', base: '0x100000' })).toMatchObject({ kind: 'dump', raw: true, base: 0x100000n });
+    expect(parseLaunchConfig({ args: ['-kernel', 'k'] })).toMatchObject({ kind: 'qemu', qemuPath: 'qemu-system-x86_64', args: ['-kernel', 'k'] });
+  });
+
+  it('refuses args that are not strings', () => {
+    expect(() => parseLaunchConfig({ args: ['-m', 64] })).toThrow(/'args' must be a list of strings/);
+  });
+});
+
+describe("QEMU's -gdb argument", () => {
+  it('finds the port the user chose', () => {
+    expect(gdbEndpointInArgs(['-s'])).toEqual({ host: '127.0.0.1', port: 1234 });
+    expect(gdbEndpointInArgs(['-gdb', 'tcp::4321'])).toEqual({ host: '127.0.0.1', port: 4321 });
+    expect(gdbEndpointInArgs(['-gdb', 'tcp:10.0.0.2:4321,ipv4'])).toEqual({ host: '10.0.0.2', port: 4321 });
+    expect(gdbEndpointInArgs(['-kernel', 'k'])).toBeUndefined();
+  });
+
+  it('refuses one it cannot connect to', () => {
+    expect(() => gdbEndpointInArgs(['-gdb', 'stdio'])).toThrow(/'-gdb stdio' is not tcp:HOST:PORT/);
+  });
+});

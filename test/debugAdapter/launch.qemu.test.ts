@@ -1,0 +1,127 @@
+/**
+ * `launch` with QEMU: the adapter starts qemu-system-x86_64 itself (no shell, a gdbstub on a port
+ * it picks), streams QEMU's output to the Debug Console, and ends QEMU with the session unless
+ * told to leave it. QEMU that exits at once is reported with its own words.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildGuest, HmpClient } from '../guests/harness';
+import { connectClient } from './session.harness';
+
+const QEMU = process.env.HF_QEMU ?? 'qemu-system-x86_64';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function gone(pid: number, ms = 5000): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (!alive(pid)) return true;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return !alive(pid);
+}
+
+const guestArgs = (elf: string): string[] => [
+  '-accel', 'tcg', '-display', 'none', '-nodefaults', '-no-reboot', '-serial', 'stdio',
+  '-m', '64', '-cpu', 'qemu64,+pdpe1gb', '-kernel', elf,
+];
+
+describe('launch QEMU', () => {
+  let elf: string;
+  let dir: string;
+  beforeAll(async () => {
+    elf = await buildGuest('long4');
+    dir = await mkdtemp(join(tmpdir(), 'hf-launch-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('boots a guest ELF, streams its serial output to the console, and ends QEMU at disconnect', async () => {
+    const c = await connectClient();
+    try {
+      const processEvent = c.event<DebugProtocol.ProcessEvent>('process', 15_000);
+      await c.start('launch', { qemuPath: QEMU, args: guestArgs(elf), stopOnAttach: false }, false);
+      const pid = (await processEvent).body.systemProcessId ?? -1;
+      expect(alive(pid)).toBe(true);
+      expect(c.consoleText()).toMatch(/started .*qemu-system-x86_64 \(pid \d+\), gdbstub on 127\.0\.0\.1:\d+/);
+      const end = Date.now() + 15_000;
+      while (!c.output.some((o) => o.category === 'stdout' && o.text.includes('HF-GUEST-READY long4')) && Date.now() < end) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(c.output.filter((o) => o.category === 'stdout').map((o) => o.text).join('')).toContain('HF-GUEST-READY long4\n');
+      const stop = await c.runTo(() => c.dc.pauseRequest({ threadId: 1 }));
+      expect(stop.body.reason).toBe('pause');
+      expect(await c.pc(1)).toBe(0xffff_ffff_8000_0012n);
+      await c.disconnect();
+      expect(await gone(pid)).toBe(true);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('stops at entry, and with terminateDebuggee false leaves QEMU running and the VM resumed', async () => {
+    const c = await connectClient();
+    const monitor = join(dir, 'mon.sock');
+    let pid = -1;
+    try {
+      const processEvent = c.event<DebugProtocol.ProcessEvent>('process', 15_000);
+      const stop = await c.start('launch', { qemuPath: QEMU, args: [...guestArgs(elf), '-monitor', `unix:${monitor},server=on,wait=off`] });
+      pid = (await processEvent).body.systemProcessId ?? -1;
+      expect(stop?.body).toMatchObject({ reason: 'entry', threadId: 1 });
+      expect((await c.threads()).map((t) => t.id)).toEqual([1]);
+      await c.disconnect({ terminateDebuggee: false });
+      expect(alive(pid)).toBe(true);
+      const hmp = await HmpClient.connect(monitor, Date.now() + 5000, () => alive(pid));
+      try {
+        expect(await hmp.command('info status', 5000)).toMatch(/VM status: running/);
+      } finally {
+        hmp.close();
+      }
+    } finally {
+      await c.close();
+      if (pid > 0 && alive(pid)) process.kill(pid, 'SIGKILL');
+    }
+  });
+
+  it('reports QEMU exiting at once with its stderr', async () => {
+    const c = await connectClient();
+    try {
+      await c.dc.initializeRequest({ adapterID: 'hyperframe', pathFormat: 'path' });
+      const started = Date.now();
+      await expect(c.dc.launchRequest({ qemuPath: QEMU, args: ['-machine', 'no-such-machine', '-display', 'none'] } as never)).rejects.toThrow(
+        /QEMU ended \(exit code 1\) before its gdbstub at 127\.0\.0\.1:\d+ accepted a connection: qemu-system-x86_64: unsupported machine type/,
+      );
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('refuses a QEMU that is not there, and a -gdb it cannot reach', async () => {
+    const c = await connectClient();
+    try {
+      await c.dc.initializeRequest({ adapterID: 'hyperframe', pathFormat: 'path' });
+      const missing = join(dir, 'no-qemu-here');
+      expect(existsSync(missing)).toBe(false);
+      await expect(c.dc.launchRequest({ qemuPath: missing, args: [] } as never)).rejects.toThrow(/'.*no-qemu-here' not found: install QEMU/);
+      await expect(c.dc.launchRequest({ args: ['-gdb', 'unix:/tmp/gdb.sock'] } as never)).rejects.toThrow(/'-gdb unix:\/tmp\/gdb\.sock' is not tcp:HOST:PORT/);
+      await expect(c.dc.launchRequest({} as never)).rejects.toThrow(/launch needs 'core' \(an ELF core\), 'raw' \(a memory image\) or 'args' for QEMU/);
+      await expect(c.dc.launchRequest({ core: '/x.core', args: [] } as never)).rejects.toThrow(/launch takes one of 'core', 'raw' or 'qemuPath'\/'args', not core and qemuPath\/args/);
+    } finally {
+      await c.close();
+    }
+  });
+});
+
