@@ -3,8 +3,8 @@
  * arguments name one, its output streamed to the caller, and a way to end it that never leaves a
  * stray process behind (quit, then SIGTERM, then SIGKILL; and SIGKILL if the adapter itself exits).
  */
+import { freePort } from '../util/net';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { HyperFrameError } from '../util/errors';
 
 export interface GdbEndpoint {
@@ -30,17 +30,7 @@ export interface LaunchedQemu {
 
 const STDERR_KEEP = 4000;
 
-/** A TCP port that was free a moment ago. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (addr && typeof addr === 'object' ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
+export { freePort };
 
 /**
  * The gdbstub QEMU's arguments already ask for (`-s`, `-gdb tcp:HOST:PORT`), or undefined.

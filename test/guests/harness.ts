@@ -10,9 +10,10 @@
  * (`cli; hlt`), so a debugger that attaches later finds a fixed, known state.
  * Set HF_QEMU to use another qemu-system-x86_64 binary.
  */
+import { freePort } from '../../src/util/net';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createConnection, createServer, type Socket } from 'node:net';
+import { createConnection, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildGuest } from './build';
@@ -89,22 +90,7 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-/** A TCP port that was free a moment ago (bind port 0, read it, close). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      if (addr === null || typeof addr === 'string') {
-        srv.close();
-        reject(new Error('could not read the port of a listening socket'));
-        return;
-      }
-      srv.close(() => resolve(addr.port));
-    });
-  });
-}
+export { freePort };
 
 // ---------------------------------------------------------------- HMP client
 

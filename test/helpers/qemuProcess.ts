@@ -4,6 +4,7 @@
  * HMP monitor on a unix socket so tests can ask QEMU things a gdb client cannot (VM status after
  * detach; QEMU allows only one gdb client at a time).
  */
+import { freePort } from '../../src/util/net';
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -26,16 +27,7 @@ export interface QemuInstance {
   stop(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 export async function startQemu(options: QemuOptions = {}): Promise<QemuInstance> {
   let lastError: unknown;
