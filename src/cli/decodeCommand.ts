@@ -6,7 +6,7 @@ import type { DecodedEntry } from '../paging/types';
 import { HyperFrameError } from '../util/errors';
 import { hex, parseNumber } from '../util/numbers';
 import type { CliIo } from './io';
-import { entryJson } from './json';
+import { entryJson } from '../paging/json';
 import { parse, str } from './options';
 
 export const DECODE_HELP = `hyperframe decode <value> [--mode legacy32|pae|long4|long5|ept|eptp] [--level N] [--max-phys-bits N] [--json]

@@ -3,7 +3,7 @@ import { translate } from '../paging/translate';
 import { HyperFrameError } from '../util/errors';
 import { parseNumber } from '../util/numbers';
 import type { CliIo } from './io';
-import { translationJson } from './json';
+import { translationJson } from '../paging/json';
 import { openTarget, parse, resolveAddressSpace, SOURCE_OPTIONS } from './options';
 
 export const TRANSLATE_HELP = `hyperframe translate <va> (--core FILE | --raw FILE [--base PA]) [--root PA --mode MODE] [--cpu N] [--json]

@@ -5,13 +5,14 @@ import { entryAt } from '../paging/tables';
 import { HyperFrameError } from '../util/errors';
 import { hex, parseNumber } from '../util/numbers';
 import type { SessionContext } from './context';
+import { mappingsRequest } from './mappingsRequest';
 import type { StopState } from './registersCache';
 
 /**
  * The adapter's own requests (documented in docs/dap-custom-requests.md). 64-bit values travel as
  * `0x…` strings; arguments take such strings or plain numbers.
  */
-export const CUSTOM_COMMANDS = ['hyperframe/roots', 'hyperframe/pageTable', 'hyperframe/frame'] as const;
+export const CUSTOM_COMMANDS = ['hyperframe/roots', 'hyperframe/pageTable', 'hyperframe/frame', 'hyperframe/mappings'] as const;
 
 export interface RootInfo {
   vcpu: number;
@@ -84,6 +85,8 @@ export async function customRequest(command: string, args: unknown, ctx: Session
       return pageTable(a, ctx, state);
     case 'hyperframe/frame':
       return frame(a, ctx, state);
+    case 'hyperframe/mappings':
+      return mappingsRequest(a, ctx, state);
     default:
       return undefined;
   }

@@ -6,6 +6,7 @@
  * no recursive slot, and the espfix area (one PMD page shared by 4 PUD entries, one PTE page shared
  * by all 512 PMD entries) is descended by both walkers, so its 65,536 aliases appear in both.
  */
+import type { DebugProtocol } from '@vscode/debugprotocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/run';
 import { resolveAddressSpace } from '../../src/cli/options';
@@ -14,6 +15,7 @@ import { mappings } from '../../src/paging/mappings';
 import { LiveTarget } from '../../src/target/liveTarget';
 import { parseInfoRegisters, parseInfoTlb } from '../guests/harness';
 import { tlbLineFor } from '../helpers/infoTlb';
+import { connectClient } from '../debugAdapter/session.harness';
 import { bootLinux, linuxManifest, type BootedLinux } from './linuxGuest';
 
 const DIRECT_MAP = 0xffff888000000000n; // page_offset_base without KASLR
@@ -134,6 +136,37 @@ describe('a real Linux 6.1 guest (QEMU TCG, nokaslr)', () => {
       });
     }
     expect(ours).toEqual(qemu);
+  }, 180_000);
+
+  it('the debug adapter over DAP: attach, hyperframe/mappings equals info tlb leaf for leaf, detach leaves it running', async () => {
+    // The same freeze as above, then the adapter attaches to the paused VM (its entry stop).
+    await g.hmp('stop');
+    const client = await GdbClient.connect('127.0.0.1', g.gdbPort);
+    let tlb: string;
+    try {
+      await client.monitor('cpu 0');
+      tlb = await client.monitor('info tlb');
+    } finally {
+      await client.close();
+    }
+    const dap = await connectClient();
+    try {
+      const stop = await dap.start('attach', { port: g.gdbPort, timeout: 5000 });
+      expect(stop?.body.reason).toBe('entry');
+      expect((await dap.threads()).map((t) => t.name.replace(/ \(halted\)$/, ''))).toEqual(['CPU 0', 'CPU 1']);
+      const r = (await dap.dc.customRequest('hyperframe/mappings', { vcpu: 0, leaves: true })) as DebugProtocol.Response;
+      const body = r.body as WalkJson & { truncated?: boolean };
+      expect(body.truncated).toBeUndefined();
+      const ours = body.leaves.map((l) => tlbLineFor('long4', { va: BigInt(l.va), pa: BigInt(l.pa), level: l.level, raw: BigInt(l.entry) })).sort();
+      const qemu = parseInfoTlb(tlb).map((l) => l.text).sort();
+      expect(qemu.length).toBeGreaterThan(1000);
+      expect(ours.length).toBe(qemu.length);
+      expect(ours).toEqual(qemu);
+      await dap.disconnect();
+    } finally {
+      await dap.close();
+    }
+    expect(await g.hmp('info status')).toMatch(/VM status: running/);
   }, 180_000);
 
   it('translate agrees with gva2gpa for kernel text and the direct map', async () => {
