@@ -3,7 +3,7 @@
  * call stack and inspection of one attached machine. Thin on purpose: each request says what it
  * needs and which module answers; errors come back as one clear message.
  */
-import { DebugSession, Event, InitializedEvent, OutputEvent, StoppedEvent, TerminatedEvent } from '@vscode/debugadapter';
+import { DebugSession, Event, InitializedEvent, InvalidatedEvent, MemoryEvent, OutputEvent, StoppedEvent, TerminatedEvent } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { HyperFrameError } from '../util/errors';
 import { BREAKPOINT_MODES, NO_LINE_INFO } from './breakpointTable';
@@ -22,6 +22,8 @@ export class HyperFrameSession extends DebugSession {
   private terminated = false;
   /** Set once the client is gone: nothing more may be written to it. */
   private silent = false;
+  /** Events the client said it understands (initialize arguments). */
+  private client = { invalidated: false, memory: false };
 
   // ---- plumbing ----
 
@@ -57,7 +59,8 @@ export class HyperFrameSession extends DebugSession {
 
   // ---- start ----
 
-  protected override initializeRequest(response: DebugProtocol.InitializeResponse): void {
+  protected override initializeRequest(response: DebugProtocol.InitializeResponse, args: DebugProtocol.InitializeRequestArguments): void {
+    this.client = { invalidated: args.supportsInvalidatedEvent === true, memory: args.supportsMemoryEvent === true };
     response.body = {
       supportsConfigurationDoneRequest: true,
       supportsInstructionBreakpoints: true,
@@ -75,7 +78,6 @@ export class HyperFrameSession extends DebugSession {
       supportsTerminateRequest: true,
       supportTerminateDebuggee: true,
       supportSuspendDebuggee: true,
-      supportsValueFormattingOptions: true,
       breakpointModes: BREAKPOINT_MODES,
     };
     this.sendResponse(response);
@@ -266,7 +268,12 @@ export class HyperFrameSession extends DebugSession {
   }
 
   protected override setVariableRequest(response: DebugProtocol.SetVariableResponse, args: DebugProtocol.SetVariableArguments): void {
-    this.handle(response, () => this.d.execution.stopped(() => this.d.inspection.setVariable(args), 'change a variable'));
+    this.handle(response, async () => {
+      const body = await this.d.execution.stopped(() => this.d.inspection.setVariable(args), 'change a variable');
+      // One register can change others' meaning (CR0.PG, CR3): have the client ask again.
+      if (this.client.invalidated) this.sendEvent(new InvalidatedEvent(['variables']));
+      return body;
+    });
   }
 
   protected override readMemoryRequest(response: DebugProtocol.ReadMemoryResponse, args: DebugProtocol.ReadMemoryArguments): void {
@@ -274,7 +281,12 @@ export class HyperFrameSession extends DebugSession {
   }
 
   protected override writeMemoryRequest(response: DebugProtocol.WriteMemoryResponse, args: DebugProtocol.WriteMemoryArguments): void {
-    this.handle(response, () => this.d.execution.stopped(() => this.d.inspection.writeMemory(args), 'write memory'));
+    this.handle(response, async () => {
+      const body = await this.d.execution.stopped(() => this.d.inspection.writeMemory(args), 'write memory');
+      // Other views of the same bytes (another hex view, a frame editor) must refresh.
+      if (this.client.memory) this.sendEvent(new MemoryEvent(args.memoryReference, args.offset ?? 0, body?.bytesWritten ?? 0));
+      return body;
+    });
   }
 
   protected override disassembleRequest(response: DebugProtocol.DisassembleResponse, args: DebugProtocol.DisassembleArguments): void {

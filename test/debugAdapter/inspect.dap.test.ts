@@ -48,16 +48,20 @@ describe('inspection over DAP on long4smp', () => {
 
   it('setVariable writes through to QEMU', async () => {
     const scopes = (await client.dc.scopesRequest({ frameId: frame[1] })).body.scopes;
+    const invalidated = client.event<DebugProtocol.InvalidatedEvent>('invalidated', 5000);
     const r = await client.dc.setVariableRequest({ variablesReference: scopes[0].variablesReference, name: 'r14', value: '0x5a5a' });
     expect(r.body.value).toBe('0x0000000000005a5a');
+    expect((await invalidated).body.areas).toEqual(['variables']);
     await guest.hmp('cpu 1');
     expect(parseInfoRegisters(await guest.hmp('info registers')).get(1)!.get('r14')).toBe(0x5a5an);
   });
 
   it('writeMemory then readMemory: one VA, two vCPUs', async () => {
     const data = Buffer.from([1, 2, 3, 4]).toString('base64');
+    const changed = client.event<DebugProtocol.MemoryEvent>('memory', 5000);
     const w = await client.dc.customRequest('writeMemory', { memoryReference: 'p:0x900100', data });
     expect((w as DebugProtocol.WriteMemoryResponse).body?.bytesWritten).toBe(4);
+    expect((await changed).body).toEqual({ memoryReference: 'p:0x900100', offset: 0, count: 4 });
     expect(parseXp(await guest.hmp('xp /4bx 0x900100')).map(Number)).toEqual([1, 2, 3, 4]);
     const r1 = (await client.dc.customRequest('readMemory', { memoryReference: 'v1:0x40000100', count: 4 })) as DebugProtocol.ReadMemoryResponse;
     expect([...b64(r1.body!.data!)]).toEqual([1, 2, 3, 4]);

@@ -65,7 +65,8 @@ export class Client {
 
   /** initialize, attach or launch, configurationDone; resolves with the first stop (or none when `expectStop` is false). */
   async start(request: 'attach' | 'launch', args: Record<string, unknown>, expectStop = true): Promise<DebugProtocol.StoppedEvent | undefined> {
-    const init = await this.dc.initializeRequest({ adapterID: 'hyperframe', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' });
+    // What VS Code itself declares: it understands invalidated and memory events.
+    const init = await this.dc.initializeRequest({ adapterID: 'hyperframe', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path', supportsInvalidatedEvent: true, supportsMemoryEvent: true });
     if (!init.body?.supportsConfigurationDoneRequest) throw new Error('the adapter must support configurationDone');
     const initialized = this.event('initialized', 30_000);
     const stopped = expectStop ? this.event<DebugProtocol.StoppedEvent>('stopped', 30_000) : undefined;
