@@ -1,13 +1,13 @@
-import { decodeEntry } from '../paging/entry';
+import { decodeEntry, entryLevel } from '../paging/entry';
 import { decodeEptp } from '../paging/ept';
-import { entryLines, entryName, ENTRY_FIELD_ORDER, sizeText } from '../paging/format';
-import { geometry, parseMode, type PagingMode } from '../paging/modes';
+import { entryLines, entryName, ENTRY_FIELD_ORDER, eptpLines, sizeText } from '../paging/format';
+import { parseMode, type PagingMode } from '../paging/modes';
 import type { DecodedEntry } from '../paging/types';
 import { HyperFrameError } from '../util/errors';
 import { hex, parseNumber } from '../util/numbers';
 import type { CliIo } from './io';
 import { entryJson } from '../paging/json';
-import { parse, str } from './options';
+import { maxPhysBits, parse, str } from './options';
 
 export const DECODE_HELP = `hyperframe decode <value> [--mode legacy32|pae|long4|long5|ept|eptp] [--level N] [--max-phys-bits N] [--json]
   Decodes one paging-structure entry. Without --mode: the 32-bit and the 64-bit readings side by side.
@@ -18,25 +18,21 @@ export async function decodeCommand(argv: string[], io: CliIo): Promise<number> 
   if (positionals.length !== 1) throw new HyperFrameError('BAD_ARGUMENT', `decode takes one value, got ${positionals.length}`);
   const raw = parseNumber(positionals[0], 'entry value');
   if (raw >= 1n << 64n) throw new HyperFrameError('BAD_NUMBER', `entry value ${positionals[0]} does not fit in 64 bits`);
-  const maxPhyAddr = str(v, 'max-phys-bits') === undefined ? 52 : Number(parseNumber(str(v, 'max-phys-bits')!, 'MAXPHYADDR'));
+  const maxPhyAddr = maxPhysBits(v);
   const modeText = str(v, 'mode');
 
   if (modeText?.toLowerCase() === 'eptp') {
     const d = decodeEptp(raw, maxPhyAddr);
     if (v.json) io.out(JSON.stringify({ raw: hex(d.raw), memoryType: d.memoryType, memoryTypeName: d.memoryTypeName, levels: d.levels, accessedDirty: d.accessedDirty, sssEnforced: d.sssEnforced, root: hex(d.root), problems: d.problems }, null, 2));
-    else {
-      io.out(`EPTP ${hex(raw, 16)}: root ${hex(d.root)}, ${d.levels}-level walk, memory type ${d.memoryType} (${d.memoryTypeName}), A/D ${d.accessedDirty ? 'enabled' : 'disabled'}${d.sssEnforced ? ', supervisor shadow stacks enforced' : ''}`);
-      for (const p of d.problems) io.out(`  ! ${p}`);
-    }
+    else for (const line of eptpLines(d)) io.out(line);
     return 0;
   }
 
+  const levelText = str(v, 'level');
+  const level = levelText === undefined ? undefined : Number(parseNumber(levelText, 'level'));
   const modes: PagingMode[] = modeText === undefined ? ['legacy32', 'long4'] : [parseMode(modeText)];
-  const readings = modes.map((mode) => {
-    const level = levelFor(str(v, 'level'), mode, raw);
-    const value = mode === 'legacy32' ? raw & 0xffffffffn : raw;
-    return decodeEntry(value, mode, level, { maxPhyAddr: mode === 'legacy32' ? Math.min(maxPhyAddr, 40) : maxPhyAddr });
-  });
+  // 32-bit paging reaches 40 physical bits at most (PSE-36).
+  const readings = modes.map((mode) => decodeEntry(raw, mode, entryLevel(mode, raw, level), { maxPhyAddr: mode === 'legacy32' ? Math.min(maxPhyAddr, 40) : maxPhyAddr }));
 
   if (v.json) {
     const obj = modeText === undefined ? Object.fromEntries(readings.map((r) => [r.mode, entryJson(r)])) : entryJson(readings[0]);
@@ -46,16 +42,6 @@ export async function decodeCommand(argv: string[], io: CliIo): Promise<number> 
   if (readings.length === 1) printEntry(readings[0], io);
   else printSideBySide(raw, readings, io);
   return 0;
-}
-
-function levelFor(text: string | undefined, mode: PagingMode, raw: bigint): number {
-  const top = geometry(mode).topLevel;
-  if (text === undefined) return ((raw >> 7n) & 1n) === 1n ? 2 : 1; // PS set: read it as a large-page PDE
-  const level = Number(parseNumber(text, 'level'));
-  if (level < 1 || level > (mode === 'ept' ? 5 : top)) {
-    throw new HyperFrameError('BAD_ARGUMENT', `level ${level} does not exist in ${mode} (levels 1..${mode === 'ept' ? 5 : top}: 1 = PTE, 2 = PDE, …)`);
-  }
-  return level;
 }
 
 export function printEntry(e: DecodedEntry, io: CliIo): void {

@@ -47,6 +47,15 @@ export function str(v: Parsed['values'], name: string): string | undefined {
   return typeof x === 'string' ? x : undefined;
 }
 
+/** --max-phys-bits: MAXPHYADDR as x86 CPUs implement it, 32..52 (default 52). */
+export function maxPhysBits(v: Parsed['values']): number {
+  const text = str(v, 'max-phys-bits');
+  if (text === undefined) return 52;
+  const bits = parseNumber(text, 'MAXPHYADDR');
+  if (bits < 32n || bits > 52n) throw new HyperFrameError('BAD_ARGUMENT', `--max-phys-bits ${bits} is outside 32..52`);
+  return Number(bits);
+}
+
 /** `host:port`, `:port` or `port` (host defaults to 127.0.0.1). */
 export function parseHostPort(text: string): { host: string; port: number } {
   const m = /^(?:(.*):)?(\d+)$/.exec(text.trim());
@@ -96,9 +105,7 @@ export interface ResolvedAddressSpace {
  * say (a core or a live target).
  */
 export async function resolveAddressSpace(v: Parsed['values'], target: Target): Promise<ResolvedAddressSpace> {
-  const maxPhyAddrText = str(v, 'max-phys-bits');
-  const maxPhyAddr = maxPhyAddrText === undefined ? 52 : Number(parseNumber(maxPhyAddrText, 'MAXPHYADDR'));
-  if (maxPhyAddr < 32 || maxPhyAddr > 52) throw new HyperFrameError('BAD_ARGUMENT', `--max-phys-bits ${maxPhyAddr} is outside 32..52`);
+  const maxPhyAddr = maxPhysBits(v);
   const rootText = str(v, 'root');
   const modeText = str(v, 'mode');
   const cpu = str(v, 'cpu') === undefined ? 0 : Number(parseNumber(str(v, 'cpu')!, 'vCPU number'));

@@ -1,6 +1,5 @@
-import { leafLine, rangeHeader, rangeLine, walkNoteLine } from '../paging/format';
-import { rangesOf, walkJson } from '../paging/json';
-import { type LeafEvent, mappings, type WalkEvent } from '../paging/mappings';
+import { walkJson } from '../paging/json';
+import { collectWalk, walkLines } from '../paging/walkReport';
 import { HyperFrameError } from '../util/errors';
 import { hex } from '../util/numbers';
 import type { CliIo } from './io';
@@ -16,28 +15,14 @@ export async function walkCommand(argv: string[], io: CliIo): Promise<number> {
   const target = await openTarget(v);
   try {
     const { spec, notes } = await resolveAddressSpace(v, target);
-    const events: WalkEvent[] = [];
-    await target.physicalBatch(async () => {
-      for await (const e of mappings(spec, target.phys)) events.push(e);
-    });
-    const ranges = await rangesOf(events);
-    const leaves = events.filter((e): e is LeafEvent => e.kind === 'leaf');
+    const report = await target.physicalBatch(() => collectWalk(spec, target.phys));
     if (v.json) {
-      io.out(JSON.stringify(walkJson(spec.mode, spec.root, events, ranges, v.leaves === true), null, 2));
+      io.out(JSON.stringify(walkJson(spec.mode, spec.root, report, v.leaves === true), null, 2));
       return 0;
     }
     for (const n of notes) io.out(`# ${n}`);
-    io.out(`# ${spec.mode}, root ${hex(spec.root)}: ${leaves.length} pages in ${ranges.length} ranges`);
-    if (v.leaves) {
-      for (const l of leaves) io.out(leafLine(l, spec.mode));
-    } else {
-      io.out(rangeHeader(spec.mode));
-      for (const r of ranges) io.out(rangeLine(r, spec.mode));
-    }
-    for (const e of events) {
-      const line = walkNoteLine(e, spec.mode);
-      if (line) io.out(line);
-    }
+    io.out(`# ${spec.mode}, root ${hex(spec.root)}: ${report.leaves.length} pages in ${report.ranges.length} ranges`);
+    for (const line of walkLines(report, spec.mode, v.leaves === true)) io.out(line);
     return 0;
   } finally {
     await target.close();

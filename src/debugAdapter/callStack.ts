@@ -1,14 +1,16 @@
 /**
  * Threads are vCPUs (DAP thread id = vCPU + 1) and each one's call stack is pc plus whatever the
  * frame-pointer chain proves. Frame ids encode the vCPU so that scopes and evaluate know whose
- * registers a frame means.
+ * registers a frame means; instruction pointer references name the vCPU's address space
+ * (`v1:0x…`), so that disassembling a frame reads through that vCPU's CR3 whichever is in focus.
  */
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { Target } from '../target/target';
 import { HyperFrameError } from '../util/errors';
-import { hex } from '../util/numbers';
 import { cpuView } from './cpuView';
 import type { FrameWalker } from './frames';
+import { virtualRef } from './memoryRefs';
+import type { StopState } from './registersCache';
 
 const FRAMES_PER_VCPU = 1024;
 
@@ -31,11 +33,16 @@ export async function threads(target: Target): Promise<DebugProtocol.Thread[]> {
   return list.map((v) => ({ id: threadIdOf(v.id), name: v.name }));
 }
 
-export async function stackTrace(target: Target, walker: FrameWalker, args: DebugProtocol.StackTraceArguments): Promise<DebugProtocol.StackTraceResponse['body']> {
+export async function stackTrace(
+  target: Target,
+  state: StopState,
+  walker: FrameWalker,
+  args: DebugProtocol.StackTraceArguments,
+): Promise<DebugProtocol.StackTraceResponse['body']> {
   const vcpu = vcpuOfThread(args.threadId, 0);
   if ((await target.vcpuCount()) === 0) return { stackFrames: [], totalFrames: 0 };
   if (vcpu >= FRAMES_PER_VCPU) throw new HyperFrameError('BAD_ARGUMENT', `no vCPU ${vcpu}`);
-  const cpu = await cpuView(target, vcpu);
+  const cpu = await cpuView(state, vcpu);
   const sites = await walker.walk(vcpu, cpu);
   const start = args.startFrame ?? 0;
   const end = args.levels ? start + args.levels : sites.length;
@@ -45,7 +52,7 @@ export async function stackTrace(target: Target, walker: FrameWalker, args: Debu
       name: s.name,
       line: 0,
       column: 0,
-      instructionPointerReference: hex(s.pc),
+      instructionPointerReference: virtualRef(vcpu, s.pc),
       presentationHint: 'normal',
     }),
   );

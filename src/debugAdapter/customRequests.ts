@@ -1,18 +1,16 @@
-import { decodeEntry } from '../paging/entry';
+import { decodeEntry, maxEntryLevel } from '../paging/entry';
 import { setFlags } from '../paging/format';
 import { canonicalize, entriesAt, entryCoverage, geometry, modeFromRegs, parseMode, type PagingContext, type PagingMode, tableBytes } from '../paging/modes';
 import { entryAt } from '../paging/tables';
 import { HyperFrameError } from '../util/errors';
-import { hex, parseNumber } from '../util/numbers';
+import { hex } from '../util/numbers';
 import type { SessionContext } from './context';
 import { mappingsRequest } from './mappingsRequest';
 import type { StopState } from './registersCache';
+import { numberArg, type RequestArgs } from './requestArgs';
 
-/**
- * The adapter's own requests (documented in docs/dap-custom-requests.md). 64-bit values travel as
- * `0x…` strings; arguments take such strings or plain numbers.
- */
-export const CUSTOM_COMMANDS = ['hyperframe/roots', 'hyperframe/pageTable', 'hyperframe/frame', 'hyperframe/mappings'] as const;
+// The adapter's own requests (documented in docs/dap-custom-requests.md). 64-bit values travel as
+// `0x…` strings; arguments take such strings or plain numbers.
 
 export interface RootInfo {
   vcpu: number;
@@ -74,10 +72,8 @@ export interface FrameResult {
 
 export const MAX_FRAME_BYTES = 1 << 20;
 
-type Args = Record<string, unknown>;
-
 export async function customRequest(command: string, args: unknown, ctx: SessionContext, state: StopState): Promise<unknown> {
-  const a: Args = typeof args === 'object' && args !== null ? (args as Args) : {};
+  const a: RequestArgs = typeof args === 'object' && args !== null ? (args as RequestArgs) : {};
   switch (command) {
     case 'hyperframe/roots':
       return roots(ctx, state);
@@ -90,19 +86,6 @@ export async function customRequest(command: string, args: unknown, ctx: Session
     default:
       return undefined;
   }
-}
-
-function num(a: Args, name: string, command: string, required: true): bigint;
-function num(a: Args, name: string, command: string, required?: false): bigint | undefined;
-function num(a: Args, name: string, command: string, required = false): bigint | undefined {
-  const v = a[name];
-  if (v === undefined || v === null) {
-    if (required) throw new HyperFrameError('BAD_ARGUMENT', `${command}: '${name}' is required`);
-    return undefined;
-  }
-  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
-  if (typeof v === 'string') return parseNumber(v, `${command} ${name}`);
-  throw new HyperFrameError('BAD_ARGUMENT', `${command}: '${name}' must be a 0x… string or a non-negative integer (got ${JSON.stringify(v)})`);
 }
 
 async function roots(ctx: SessionContext, state: StopState): Promise<RootsResult> {
@@ -125,8 +108,8 @@ async function decodeContext(mode: PagingMode, ctx: SessionContext, state: StopS
   return p?.spec?.mode === mode ? p.spec.ctx : undefined;
 }
 
-function levelArg(a: Args, mode: PagingMode, command: string): number {
-  const top = mode === 'ept' ? 5 : geometry(mode).topLevel;
+function levelArg(a: RequestArgs, mode: PagingMode, command: string): number {
+  const top = maxEntryLevel(mode);
   const v = a.level ?? top;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > top) {
     throw new HyperFrameError('BAD_ARGUMENT', `${command}: level ${JSON.stringify(v)} does not exist in ${mode} (1..${top}: 1 = PTE … ${top} = top)`);
@@ -134,7 +117,7 @@ function levelArg(a: Args, mode: PagingMode, command: string): number {
   return v;
 }
 
-function modeArg(a: Args, command: string): PagingMode {
+function modeArg(a: RequestArgs, command: string): PagingMode {
   if (typeof a.mode !== 'string') throw new HyperFrameError('BAD_ARGUMENT', `${command}: 'mode' is required (legacy32, pae, long4, long5, ept)`);
   return parseMode(a.mode);
 }
@@ -165,15 +148,15 @@ function decodeAll(data: Uint8Array, mode: PagingMode, level: number, opts: { ta
   return out;
 }
 
-async function pageTable(a: Args, ctx: SessionContext, state: StopState): Promise<PageTableResult> {
+async function pageTable(a: RequestArgs, ctx: SessionContext, state: StopState): Promise<PageTableResult> {
   const cmd = 'hyperframe/pageTable';
   const mode = modeArg(a, cmd);
   const level = levelArg(a, mode, cmd);
-  const table = num(a, 'table', cmd, true);
+  const table = numberArg(a, 'table', cmd, true);
   const align = mode === 'pae' && level === 3 ? 32n : 4096n;
   if (table % align !== 0n) throw new HyperFrameError('BAD_ARGUMENT', `${cmd}: table ${hex(table)} is not ${align}-byte aligned`);
-  const baseVa = num(a, 'baseVa', cmd) ?? 0n;
-  const root = num(a, 'root', cmd);
+  const baseVa = numberArg(a, 'baseVa', cmd) ?? 0n;
+  const root = numberArg(a, 'root', cmd);
   const bytes = tableBytes(mode, level);
   // One read of the whole table, in one physical batch.
   const data = await ctx.target.physicalBatch(() => ctx.target.phys.read(table, bytes));
@@ -189,10 +172,10 @@ async function pageTable(a: Args, ctx: SessionContext, state: StopState): Promis
   };
 }
 
-async function frame(a: Args, ctx: SessionContext, state: StopState): Promise<FrameResult> {
+async function frame(a: RequestArgs, ctx: SessionContext, state: StopState): Promise<FrameResult> {
   const cmd = 'hyperframe/frame';
-  const pa = num(a, 'pa', cmd);
-  const mfn = num(a, 'mfn', cmd);
+  const pa = numberArg(a, 'pa', cmd);
+  const mfn = numberArg(a, 'mfn', cmd);
   if ((pa === undefined) === (mfn === undefined)) throw new HyperFrameError('BAD_ARGUMENT', `${cmd}: give exactly one of 'pa' and 'mfn'`);
   const start = pa ?? mfn! << 12n;
   const bytes = a.bytes ?? 4096;
@@ -202,10 +185,10 @@ async function frame(a: Args, ctx: SessionContext, state: StopState): Promise<Fr
   const data = await ctx.target.physicalBatch(() => ctx.target.phys.read(start, bytes));
   const out: FrameResult = { pa: hex(start), bytes: data.length, data: Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64') };
   if (a.asTable !== undefined) {
-    const t = (typeof a.asTable === 'object' && a.asTable !== null ? a.asTable : {}) as Args;
+    const t = (typeof a.asTable === 'object' && a.asTable !== null ? a.asTable : {}) as RequestArgs;
     const mode = modeArg(t, `${cmd} asTable`);
     const level = levelArg(t, mode, `${cmd} asTable`);
-    out.entries = decodeAll(data, mode, level, { table: start, baseVa: num(t, 'baseVa', cmd) ?? 0n, all: true, ctx: await decodeContext(mode, ctx, state) });
+    out.entries = decodeAll(data, mode, level, { table: start, baseVa: numberArg(t, 'baseVa', cmd) ?? 0n, all: true, ctx: await decodeContext(mode, ctx, state) });
   }
   return out;
 }

@@ -4,6 +4,7 @@
  */
 import type { SymbolTable } from '../symbols';
 import type { Target } from '../target/target';
+import { HyperFrameError } from '../util/errors';
 import { BreakpointTable } from './breakpointTable';
 import type { SessionContext } from './context';
 import { Execution, type ExecutionHost, type ReportedStop } from './execution';
@@ -12,6 +13,7 @@ import { Inspection } from './inspection';
 import { Insertions } from './insertions';
 import type { SessionConfig } from './launchConfig';
 import type { OpenedTarget, Output } from './openTarget';
+import { StopState } from './registersCache';
 
 export interface DebuggeeEvents {
   output: Output;
@@ -32,7 +34,9 @@ export class Debuggee implements ExecutionHost {
   readonly frames: FrameWalker;
   readonly inspection: Inspection;
   readonly execution: Execution;
-  /** The vCPU the user looks at: of the last stop, or of the thread/frame last asked about. */
+  /** Registers and segment state run control and the call stack read, once per stop. */
+  readonly stopState: StopState;
+  /** The vCPU the user looks at: of the last stop, or of the frame last asked about (scopes, evaluate). */
   current: number;
   private ending: Promise<void> | undefined;
 
@@ -44,7 +48,7 @@ export class Debuggee implements ExecutionHost {
     const { target, symbols } = opened;
     this.current = target.lastStop?.vcpu ?? 0;
     this.insertions = new Insertions(target);
-    this.frames = new FrameWalker(target, symbols);
+    this.frames = new FrameWalker(target, symbols, (vcpu, address, bytes) => this.insertions.readCode(vcpu, address, bytes));
     const ctx: SessionContext = {
       target,
       symbols,
@@ -53,6 +57,7 @@ export class Debuggee implements ExecutionHost {
       log: (text, category = 'console') => events.output(text.endsWith('\n') ? text : `${text}\n`, category),
     };
     this.inspection = new Inspection(ctx);
+    this.stopState = new StopState(ctx);
     // Conditions are expressions of the evaluate language, on the vCPU that hit.
     this.breakpoints = new BreakpointTable(this.insertions, symbols, (expression, vcpu) => this.inspection.evaluateCondition(expression, vcpu));
     this.execution = new Execution(this);
@@ -75,6 +80,12 @@ export class Debuggee implements ExecutionHost {
   onAnyStop(): void {
     this.target.invalidate();
     this.inspection.invalidate();
+    this.afterWrite();
+  }
+
+  /** The user changed registers or memory (or ran a monitor command): run control reads them again. */
+  afterWrite(): void {
+    this.stopState.invalidate();
     this.frames.invalidate();
   }
 
@@ -103,6 +114,21 @@ export class Debuggee implements ExecutionHost {
     return this.ending;
   }
 
+  /**
+   * end(), given up after `ms`: then the connection is dropped without a word and a QEMU the
+   * session launched is killed (unless it was to be left running), so that the end is bounded.
+   */
+  async endWithin(opts: EndOptions, ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), ms)));
+    const outcome = await Promise.race([this.end(opts).then(() => 'done' as const), late]).finally(() => clearTimeout(timer));
+    if (outcome === 'done') return;
+    const { qemu } = this.opened;
+    this.opened.abort(`letting go of the machine took more than ${ms} ms`);
+    if (qemu && opts.terminate !== false) void qemu.terminate(500);
+    throw new HyperFrameError('TIMEOUT', `letting go of the machine took more than ${ms} ms: connection dropped${qemu && opts.terminate !== false ? ', QEMU killed' : ''}`);
+  }
+
   private async doEnd(opts: EndOptions): Promise<void> {
     const { target, qemu } = this.opened;
     await this.execution.shutdown().catch(() => undefined);
@@ -115,11 +141,16 @@ export class Debuggee implements ExecutionHost {
     }
     const leavePaused = opts.suspend ?? this.config.leavePaused;
     let failure: unknown;
-    await this.breakpoints.clear().catch((e: unknown) => (failure = e));
+    if (!leavePaused) await this.execution.settleForDetach().catch((e: unknown) => (failure = e));
+    await this.breakpoints.clear().catch((e: unknown) => (failure ??= e));
     await target.close({ leavePaused }).catch((e: unknown) => (failure ??= e));
     if (failure) this.log(`while detaching: ${(failure as Error).message}`);
+    // Asked to leave a launched QEMU running: it must outlive the adapter, whose exit kills
+    // the QEMU it still owns, and no longer write into it.
+    const kept = qemu?.release();
     if (target.capabilities.runControl) {
-      this.log(`detached; the machine is ${leavePaused ? 'left paused' : 'running'}${qemu ? ` (QEMU pid ${qemu.pid} keeps running)` : ''}`);
+      const state = failure ? 'detached, not cleanly (see above)' : `detached; the machine is ${leavePaused ? 'left paused' : 'running'}`;
+      this.log(qemu ? `${state}. QEMU (pid ${qemu.pid}) keeps running after this session; its output goes to ${kept}` : state);
     }
   }
 }

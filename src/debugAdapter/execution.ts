@@ -3,7 +3,8 @@
  * Every stop passes through `judge`, which reports it or resumes silently: a breakpoint whose
  * condition is false or whose hit count is not reached, the temporary breakpoint of a step over
  * hit by another vCPU or by a deeper recursion of the same one (QEMU has no per-vCPU breakpoints),
- * an interrupt the adapter made to change breakpoints while running.
+ * an interrupt the adapter made to change breakpoints while running, the step that takes a vCPU
+ * off a breakpoint before a continue (judged too: it may hit a watchpoint or land on a breakpoint).
  *
  * All target access is serialised through one queue: a request never interleaves its packets
  * with those of a stop being judged. While the target runs, work that needs it stopped (new
@@ -13,9 +14,10 @@ import type { StopEvent, Target } from '../target/target';
 import { HyperFrameError } from '../util/errors';
 import { hex } from '../util/numbers';
 import type { BreakpointTable } from './breakpointTable';
-import { cpuView, decodeAt } from './cpuView';
+import { cpuView, decodeAt, type CpuView } from './cpuView';
 import type { FrameWalker } from './frames';
-import type { Insertions } from './insertions';
+import { CODE_KINDS, type Insertions } from './insertions';
+import type { StopState } from './registersCache';
 import { SerialQueue } from './serialQueue';
 
 export interface ReportedStop {
@@ -29,6 +31,8 @@ export interface ReportedStop {
 
 export interface ExecutionHost {
   readonly target: Target;
+  /** Registers and segment state of the current stop (invalidated by onAnyStop). */
+  readonly stopState: StopState;
   readonly breakpoints: BreakpointTable;
   readonly insertions: Insertions;
   readonly frames: FrameWalker;
@@ -51,6 +55,14 @@ interface Waited {
   timedOut: boolean;
 }
 
+/** One leg of a run: the target started, what puts lifted breakpoints back, whether it is a step and whether it steps off a breakpoint. */
+interface Leg {
+  running: Promise<Waited>;
+  restore?: () => Promise<void>;
+  step: boolean;
+  stepOff?: boolean;
+}
+
 /** The stub's signal number from the stop reply (T05 trap, T02 interrupt), if it said one. */
 export function signalOf(ev: StopEvent): number | undefined {
   const m = /^[TS]([0-9a-f]{2})/i.exec(ev.detail ?? '');
@@ -65,6 +77,12 @@ export class Execution {
   private work: (() => Promise<void>)[] = [];
   private loop: Promise<void> | undefined;
   private lastVcpu: number;
+  /**
+   * QEMU (TCG) reports a watchpoint hit inside a single step with the step, and keeps a debug
+   * interrupt pending on that vCPU besides: the vCPU stops again, at the same pc and before any
+   * instruction, as soon as it next runs. That stop is expected here and never shown.
+   */
+  private latent: { vcpu: number; pc: bigint } | undefined;
 
   constructor(
     private readonly host: ExecutionHost,
@@ -104,7 +122,7 @@ export class Execution {
         return;
       }
       this.work.push(job);
-      if (this.host.target.running) void this.host.target.pause().catch(() => undefined);
+      this.interrupt();
     });
   }
 
@@ -119,9 +137,9 @@ export class Execution {
   /** Steps over a call (to the instruction after it, in this frame); any other instruction is stepped. */
   next(vcpu: number): Promise<void> {
     return this.start(async () => {
-      const t = this.host.target;
-      const cpu = await cpuView(t, vcpu);
-      const insn = await decodeAt(t, vcpu, cpu.pc, cpu.bitness).catch(() => undefined);
+      const cpu = await this.cpu(vcpu);
+      const readCode = (v: number, a: bigint, n: number): Promise<Uint8Array> => this.host.insertions.readCode(v, a, n);
+      const insn = await decodeAt(readCode, vcpu, cpu.pc, cpu.bitness).catch(() => undefined);
       if (!insn?.isCall) return { kind: 'step', vcpu };
       return { kind: 'until', vcpu, address: cpu.pc + BigInt(insn.length), sp: cpu.sp, what: 'step over' };
     });
@@ -130,8 +148,7 @@ export class Execution {
   /** Runs to the return address of the current function (frame pointer when detected, else [sp]). */
   stepOut(vcpu: number): Promise<void> {
     return this.start(async () => {
-      const t = this.host.target;
-      const cpu = await cpuView(t, vcpu);
+      const cpu = await this.cpu(vcpu);
       const site = await this.host.frames.returnSite(vcpu, cpu);
       if (!site.honest) {
         this.host.log(
@@ -147,14 +164,25 @@ export class Execution {
   pause(): boolean {
     if (!this.running) return false;
     this.pauseWanted = true;
-    if (this.host.target.running) void this.host.target.pause().catch(() => undefined);
+    this.interrupt();
     return true;
+  }
+
+  /**
+   * Before a detach that lets the machine run: takes QEMU's pending debug stop (see `latent`) with
+   * one step of that vCPU, or the machine would stop again at once, with no debugger to resume it.
+   */
+  async settleForDetach(): Promise<void> {
+    const l = this.latent;
+    if (!l || this.running || this.host.target.running) return;
+    this.latent = undefined;
+    await this.queue.run(async () => void (await this.waitStop(() => this.host.target.step(l.vcpu), true)));
   }
 
   /** Ends run control: interrupts a run (without reporting it) and waits for the loop to finish. */
   async shutdown(): Promise<void> {
     this.closing = true;
-    if (this.host.target.running) void this.host.target.pause().catch(() => undefined);
+    this.interrupt();
     const loop = this.loop;
     if (loop) await Promise.race([loop, new Promise((r) => setTimeout(r, this.stepTimeoutMs + 1000))]);
     await this.queue.run(async () => undefined);
@@ -209,48 +237,91 @@ export class Execution {
   }
 
   private async runUntilReported(goal: Goal): Promise<ReportedStop | undefined> {
+    let stepOffTimedOut = false;
     for (;;) {
-      // Wrapped in an object: a promise returned as such would hold the queue until the stop.
-      const started = await this.queue.run(async (): Promise<{ running: Promise<Waited> } | { report: ReportedStop } | undefined> => {
-        await this.drainWork();
-        if (this.closing) return undefined;
-        if (this.pauseWanted) return { report: { reason: 'pause', vcpu: this.lastVcpu } };
-        if (goal.kind === 'step') return { running: this.waitStop(() => this.host.target.step(goal.vcpu), true) };
-        await this.stepOffBreakpoint(this.lastVcpu);
-        return { running: this.waitStop(() => this.host.target.resume(), false) };
-      });
+      // A leg is started inside the queue but waited for outside it, so that requests that
+      // need no stopped target (threads) are answered while it runs.
+      const started = await this.queue.run(() => this.startLeg(goal, stepOffTimedOut));
       if (started === undefined) return undefined;
       if ('report' in started) return started.report;
-      const { ev, timedOut } = await started.running;
+      const restore = started.restore;
+      const { ev, timedOut } = await started.running.finally(() => (restore ? this.queue.run(restore) : undefined));
       if (this.closing) return undefined;
+      // A vCPU that did not step off in time (halted) is not stepped again: the rest run.
+      stepOffTimedOut = started.stepOff === true && timedOut;
       const verdict = await this.queue.run(async () => {
         this.host.onAnyStop();
         if (ev.vcpu !== undefined) this.lastVcpu = ev.vcpu;
         await this.drainWork();
-        return this.judge(ev, goal, timedOut);
+        if (await this.latentStop(ev)) return undefined; // nothing ran: run (or step) again
+        if (started.step && ev.reason === 'data breakpoint' && ev.vcpu !== undefined) this.latent = { vcpu: ev.vcpu, pc: (await this.cpu(ev.vcpu)).pc };
+        return this.judge(ev, goal, timedOut, started.stepOff === true);
       });
       if (verdict) return verdict;
     }
   }
 
   /**
-   * Starts the target with `go` and resolves at its next stop. A step (`bounded`) that has not
-   * finished after stepTimeoutMs is interrupted: a halted vCPU never executes its instruction.
+   * Starts one leg, after the queued work, unless the session ends or a pause is wanted (checked
+   * again before every leg, the step off a breakpoint included): a step of the goal's vCPU, the
+   * step of the vCPU that stopped at a breakpoint off it, or a continue.
+   */
+  private async startLeg(goal: Goal, stepOffTimedOut: boolean): Promise<Leg | { report: ReportedStop } | undefined> {
+    await this.drainWork();
+    if (this.closing) return undefined;
+    if (this.pauseWanted) return { report: { reason: 'pause', vcpu: this.lastVcpu } };
+    if (goal.kind === 'step') return this.stepLeg(goal.vcpu, false);
+    if (!stepOffTimedOut) {
+      const off = await this.stepLeg(this.lastVcpu, true);
+      if (off) return off;
+    }
+    return { running: this.waitStop(() => this.host.target.resume(), false), step: false };
+  }
+
+  /**
+   * A step of `vcpu` with our code breakpoints at its pc taken out, as gdb does: QEMU under TCG
+   * steps over them anyway, but under KVM the step would trap on the int3 and report the same pc.
+   * `offBreakpoint`: only when one sits there (undefined otherwise), to take the vCPU that stopped
+   * at it past it before a continue (QEMU would report it again at once).
+   */
+  private async stepLeg(vcpu: number, offBreakpoint: boolean): Promise<Leg | undefined> {
+    const t = this.host.target;
+    const at = this.host.insertions.hasCode() ? (await this.cpu(vcpu)).pc : undefined;
+    const onBreakpoint = at !== undefined && this.host.insertions.hasCodeAt(at);
+    if (offBreakpoint && !onBreakpoint) return undefined;
+    const restore = onBreakpoint ? await this.host.insertions.lift(CODE_KINDS, at) : undefined;
+    return { running: this.waitStop(() => t.step(vcpu), true), restore, step: true, stepOff: offBreakpoint };
+  }
+
+  /** True for the stop QEMU kept pending after a watchpoint hit inside a step (see `latent`). */
+  private async latentStop(ev: StopEvent): Promise<boolean> {
+    const l = this.latent;
+    if (!l || ev.vcpu !== l.vcpu || signalOf(ev) !== 5) return false;
+    if (ev.reason === 'data breakpoint') {
+      this.latent = undefined; // it ran into another one: nothing is pending any more
+      return false;
+    }
+    const pc = (await this.cpu(l.vcpu)).pc;
+    this.latent = undefined; // it ran (or stopped for this): nothing is pending any more
+    if (pc !== l.pc) return false;
+    this.host.trace(`CPU ${l.vcpu} stopped again at ${hex(pc)} without running (QEMU's second stop for a watchpoint hit in a step); ignored`);
+    return true;
+  }
+
+  /**
+   * Starts the target with `go` and resolves at its next stop; rejects when `go` fails (a refused
+   * resume, an unparseable stop reply) or the connection is lost, so a run never waits forever. A
+   * step (`bounded`) that has not finished after stepTimeoutMs is interrupted: a halted vCPU never
+   * executes its instruction.
    */
   private waitStop(go: () => Promise<unknown>, bounded: boolean): Promise<Waited> {
     const t = this.host.target;
     return new Promise<Waited>((resolve, reject) => {
       let timedOut = false;
       let timer: NodeJS.Timeout | undefined;
-      // An interrupt sent in the instant between asking to resume and the resume going out is
-      // lost, so while something waits for a stop (a pause, queued work, the end) ask again.
-      const nudge = setInterval(() => {
-        if (this.work.length || this.pauseWanted || this.closing) void t.pause().catch(() => undefined);
-      }, 50);
       const done = (): void => {
         offStop();
         offGone();
-        clearInterval(nudge);
         if (timer) clearTimeout(timer);
       };
       const offStop = t.onStop((ev) => {
@@ -264,28 +335,37 @@ export class Execution {
       if (bounded) {
         timer = setTimeout(() => {
           timedOut = true;
-          void t.pause().catch(() => undefined);
+          this.interrupt();
         }, this.stepTimeoutMs);
       }
-      go().catch((e: unknown) => {
+      let running: Promise<unknown>;
+      try {
+        running = go(); // synchronously: the target counts as running from here on
+      } catch (e) {
+        running = Promise.reject(e);
+      }
+      running.catch((e: unknown) => {
         done();
         reject(e);
       });
     });
   }
 
-  /** QEMU re-reports a breakpoint at pc on continue: the vCPU that stopped there steps past it first. */
-  private async stepOffBreakpoint(vcpu: number): Promise<void> {
+  /** Interrupts a running target; a stub that does not stop in time is said so (pause again, or disconnect). */
+  private interrupt(): void {
     const t = this.host.target;
-    const cpu = await cpuView(t, vcpu);
-    if (!this.host.insertions.hasCodeAt(cpu.pc)) return;
-    const { timedOut } = await this.waitStop(() => t.step(vcpu), true);
-    this.host.onAnyStop();
-    if (timedOut) this.host.trace(`CPU ${vcpu} did not step off the breakpoint at ${hex(cpu.pc)} (halted?)`);
+    if (!t.running) return;
+    t.pause().catch((e: unknown) => {
+      if (t.running) this.host.log(`the target did not stop: ${(e as Error).message}`);
+    });
   }
 
-  private async judge(ev: StopEvent, goal: Goal, timedOut: boolean): Promise<ReportedStop | undefined> {
-    const t = this.host.target;
+  private cpu(vcpu: number): Promise<CpuView> {
+    return cpuView(this.host.stopState, vcpu);
+  }
+
+  /** `stepOff`: the stop of the step off a breakpoint, which nobody sees unless it hit something. */
+  private async judge(ev: StopEvent, goal: Goal, timedOut: boolean, stepOff: boolean): Promise<ReportedStop | undefined> {
     const vcpu = ev.vcpu ?? this.lastVcpu;
     const signal = signalOf(ev);
     if (ev.reason === 'exited') return { reason: 'exited', vcpu, text: `the target exited (${ev.detail ?? 'no detail'})` };
@@ -316,7 +396,7 @@ export class Execution {
     }
 
     if (signal === 5) {
-      const cpu = await cpuView(t, vcpu);
+      const cpu = await this.cpu(vcpu);
       let ours = false;
       if (goal.kind === 'until' && cpu.pc === goal.address) {
         if (vcpu === goal.vcpu && cpu.sp >= goal.sp) return { reason: 'step', vcpu };
@@ -329,7 +409,7 @@ export class Execution {
         for (const n of verdict.notes) this.host.log(n);
         if (verdict.ids.length) return { reason: 'breakpoint', vcpu, hitBreakpointIds: verdict.ids };
         this.host.trace(`CPU ${vcpu}: breakpoint at ${hex(cpu.pc)} not reported (condition or hit count)`);
-      } else if (!ours) {
+      } else if (!ours && !stepOff) {
         return {
           reason: 'exception',
           vcpu,
@@ -342,7 +422,10 @@ export class Execution {
 
     if (signal === 2 || signal === undefined) {
       // An interrupt: the user's pause, or ours to change breakpoints (then run on).
-      return this.pauseWanted ? { reason: 'pause', vcpu } : undefined;
+      if (stepOff && timedOut) this.host.trace(`CPU ${vcpu} did not step off the breakpoint within ${this.stepTimeoutMs} ms (halted?); the others run`);
+      if (this.pauseWanted) return { reason: 'pause', vcpu };
+      this.host.trace(`CPU ${vcpu} stopped by an interrupt (${ev.detail ?? 'no detail'}); resumed`);
+      return undefined;
     }
     return { reason: 'exception', vcpu, description: `signal ${signal}`, text: `CPU ${vcpu} stopped with signal ${signal} (${ev.detail ?? ''})` };
   }

@@ -6,7 +6,7 @@
  */
 import type { SymbolTable } from '../symbols';
 import type { Target } from '../target/target';
-import { type CpuView, readPointer } from './cpuView';
+import { type CodeReader, type CpuView, linearOf, readPointer } from './cpuView';
 
 /** A saved frame pointer more than this far above sp is not believed. */
 const STACK_WINDOW = 1n << 20n;
@@ -34,7 +34,7 @@ const MOV32 = [
 
 const startsWith = (b: Uint8Array, at: number, seq: number[]): boolean => seq.every((v, i) => b[at + i] === v);
 
-export function matchPrologue(bytes: Uint8Array, ptrBytes: 4 | 8): Prologue | undefined {
+export function matchPrologue(bytes: Uint8Array, ptrBytes: 2 | 4 | 8): Prologue | undefined {
   let at = 0;
   if (startsWith(bytes, 0, ptrBytes === 8 ? ENDBR64 : ENDBR32)) at = 4;
   if (bytes[at] !== 0x55) return undefined;
@@ -71,6 +71,8 @@ export class FrameWalker {
   constructor(
     private readonly target: Target,
     private readonly symbols: SymbolTable,
+    /** How code is read: by default plain memory; the session's shows what our breakpoints cover. */
+    private readonly readCode: CodeReader = (vcpu, address, bytes) => target.readVirtual(vcpu, address, bytes),
   ) {}
 
   /** Forgets what was read from memory (code may have been written). */
@@ -78,11 +80,11 @@ export class FrameWalker {
     this.prologues.clear();
   }
 
-  private async prologueOf(vcpu: number, fn: bigint, ptrBytes: 4 | 8): Promise<Prologue | undefined> {
+  private async prologueOf(vcpu: number, fn: bigint, ptrBytes: 2 | 4 | 8): Promise<Prologue | undefined> {
     if (!this.prologues.has(fn)) {
       let p: Prologue | undefined;
       try {
-        p = matchPrologue(await this.target.readVirtual(vcpu, fn, 8), ptrBytes);
+        p = matchPrologue(await this.readCode(vcpu, fn, 8), ptrBytes);
       } catch {
         p = undefined;
       }
@@ -103,18 +105,20 @@ export class FrameWalker {
     if (!p) return undefined;
     const w = BigInt(cpu.ptrBytes);
     const off = Number(hit.offset);
-    const read = (a: bigint): Promise<bigint> => readPointer(this.target, vcpu, a, cpu.ptrBytes);
+    // Stack slots are offsets in SS and return addresses offsets in CS: both made linear.
+    const read = (a: bigint): Promise<bigint> => readPointer(this.target, vcpu, linearOf(cpu.stackBase, a, cpu.bitness), cpu.ptrBytes);
+    const code = async (a: bigint): Promise<bigint> => linearOf(cpu.codeBase, await read(a), cpu.bitness);
     if (off <= p.push) {
       if (!top) return undefined;
-      return { ret: await read(r.sp), sp: r.sp + w, bp: r.bp, viaBp: false };
+      return { ret: await code(r.sp), sp: r.sp + w, bp: r.bp, viaBp: false };
     }
     if (off < p.body) {
       if (!top) return undefined;
-      return { ret: await read(r.sp + w), sp: r.sp + 2n * w, bp: await read(r.sp), viaBp: false };
+      return { ret: await code(r.sp + w), sp: r.sp + 2n * w, bp: await read(r.sp), viaBp: false };
     }
     const sane = r.bp >= r.sp && r.bp - r.sp < STACK_WINDOW && r.bp % w === 0n;
     if (!sane) return undefined;
-    return { ret: await read(r.bp + w), sp: r.bp + 2n * w, bp: await read(r.bp), viaBp: true };
+    return { ret: await code(r.bp + w), sp: r.bp + 2n * w, bp: await read(r.bp), viaBp: true };
   }
 
   /** Frame 0 at pc, then callers while the chain can be trusted. */
@@ -148,6 +152,7 @@ export class FrameWalker {
   async returnSite(vcpu: number, cpu: CpuView): Promise<{ ret: bigint; sp: bigint; honest: boolean }> {
     const step = await this.callerOf(vcpu, cpu, cpu, true).catch(() => undefined);
     if (step) return { ret: step.ret, sp: step.sp, honest: true };
-    return { ret: await readPointer(this.target, vcpu, cpu.sp, cpu.ptrBytes), sp: cpu.sp + BigInt(cpu.ptrBytes), honest: false };
+    const ret = await readPointer(this.target, vcpu, linearOf(cpu.stackBase, cpu.sp, cpu.bitness), cpu.ptrBytes);
+    return { ret: linearOf(cpu.codeBase, ret, cpu.bitness), sp: cpu.sp + BigInt(cpu.ptrBytes), honest: false };
   }
 }

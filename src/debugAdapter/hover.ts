@@ -1,10 +1,10 @@
-import { decodeEntry } from '../paging/entry';
-import { describeEntry, permsText, sizeText } from '../paging/format';
+import { decodeEntry, entryLevel } from '../paging/entry';
+import { describeEntry, entryName, permsText, sizeText } from '../paging/format';
 import { translate } from '../paging/translate';
 import { hex, parseNumber } from '../util/numbers';
+import { formatRegister, registerByName } from '../x86/registers';
 import type { SessionContext } from './context';
 import { virtualRef } from './memoryRefs';
-import { formatRegister, registerByName } from './registers';
 import type { StopState } from './registersCache';
 import { looksLikeAddress } from './variablesRegisters';
 
@@ -47,9 +47,8 @@ export async function hover(text: string, vcpu: number, ctx: SessionContext, sta
 
 async function hoverValue(value: bigint, vcpu: number, ctx: SessionContext, state: StopState): Promise<HoverResult> {
   const lines = [value < 1n << 32n && value > 9n ? `${hex(value)} (${value})` : hex(value)];
-  const level = (value >> 7n) & 1n ? 2 : 1;
-  const entry = decodeEntry(value, 'long4', level);
-  lines.push(`as a 64-bit ${level === 2 ? 'PDE' : 'PTE'}: ${describeEntry(entry)}`);
+  const entry = decodeEntry(value, 'long4', entryLevel('long4', value));
+  lines.push(`as a 64-bit ${entryName('long4', entry.level)}: ${describeEntry(entry)}`);
   const paging = await state.paging(vcpu).catch(() => undefined);
   const spec = paging?.spec;
   if (!paging) lines.push('as a VA: the registers cannot be read');

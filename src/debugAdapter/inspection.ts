@@ -1,6 +1,7 @@
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { HyperFrameError } from '../util/errors';
 import { hex } from '../util/numbers';
+import { registerByName } from '../x86/registers';
 import type { SessionContext } from './context';
 import { customRequest } from './customRequests';
 import { disassembleRequest } from './disassembleRequest';
@@ -9,8 +10,7 @@ import { type EvalEnv, evaluateExpr } from './evaluate/evaluator';
 import { parseExpression } from './evaluate/parser';
 import { replCommand, runReplCommand } from './evaluate/repl';
 import { hover } from './hover';
-import { offsetRef, parseMemoryRef, readSpace, virtualRef, writeSpace } from './memoryRefs';
-import { registerByName } from './registers';
+import { formatMemoryRef, offsetRef, parseMemoryRef, readSpace, type SpaceWrite, virtualRef, writeSpace } from './memoryRefs';
 import { StopState } from './registersCache';
 import { looksLikeAddress, RegisterScopes } from './variablesRegisters';
 import { VariableStore } from './variablesStore';
@@ -81,12 +81,14 @@ export class Inspection {
     if (!this.ctx.target.capabilities.writeMemory) throw new HyperFrameError('TARGET', `${this.ctx.target.description}: memory cannot be written`);
     const ref = offsetRef(parseMemoryRef(args.memoryReference, this.ctx.currentVcpu()), args.offset);
     const data = new Uint8Array(Buffer.from(args.data, 'base64'));
+    let w: SpaceWrite;
     try {
-      await writeSpace(this.ctx.target, ref.space, ref.address, data);
+      w = await writeSpace(this.ctx.target, ref.space, ref.address, data, args.allowPartial === true);
     } finally {
       this.written();
     }
-    return { offset: 0, bytesWritten: data.length };
+    if (w.error) this.ctx.log(`writeMemory ${formatMemoryRef(ref)}: ${w.bytesWritten} of ${data.length} bytes written: ${w.error}\n`, 'console');
+    return { offset: 0, bytesWritten: w.bytesWritten };
   }
 
   async disassemble(args: DebugProtocol.DisassembleArguments): Promise<DebugProtocol.DisassembleResponse['body']> {

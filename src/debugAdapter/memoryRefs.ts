@@ -1,3 +1,4 @@
+import { MemoryWriteError } from '../gdbstub/memory';
 import { HyperFrameError } from '../util/errors';
 import { hex, parseNumber } from '../util/numbers';
 
@@ -149,9 +150,42 @@ function isUnreadable(e: unknown): boolean {
   return e.code === 'TARGET' && e.name === 'StubError';
 }
 
-/** Writes `data` at `address` of `space` (physical writes in one physical batch). */
-export async function writeSpace(mem: SpaceMemory, space: AddressSpace, address: bigint, data: Uint8Array): Promise<void> {
+export interface SpaceWrite {
+  /** Bytes written from the start: all of them, or the prefix before the first refused page. */
+  bytesWritten: number;
+  /** Why the write stopped short, when it did. */
+  error?: string;
+}
+
+/**
+ * Writes `data` at `address` of `space` (physical writes in one physical batch). Unless `partial`,
+ * a virtual range is first probed page by page, so that a range that is not mapped throughout is
+ * refused before any byte is written (DAP's writeMemory without allowPartial). A write the target
+ * still refuses part-way reports the prefix that was written rather than failing as if nothing had.
+ */
+export async function writeSpace(mem: SpaceMemory, space: AddressSpace, address: bigint, data: Uint8Array, partial = false): Promise<SpaceWrite> {
   if (address + BigInt(data.length) > ADDRESS_LIMIT) throw new HyperFrameError('BAD_ARGUMENT', `a write of ${data.length} bytes at ${hex(address)} leaves the 64-bit address space`);
-  if (space.kind === 'physical') await mem.physicalBatch(() => mem.writePhysical(address, data));
-  else await mem.writeVirtual(space.vcpu, address, data);
+  if (space.kind === 'virtual' && !partial) await probePages(mem, space.vcpu, address, data.length);
+  try {
+    if (space.kind === 'physical') await mem.physicalBatch(() => mem.writePhysical(address, data));
+    else await mem.writeVirtual(space.vcpu, address, data);
+    return { bytesWritten: data.length };
+  } catch (e) {
+    if (e instanceof MemoryWriteError && e.bytesWritten > 0) return { bytesWritten: e.bytesWritten, error: e.message };
+    throw e;
+  }
+}
+
+/** Reads one byte of every page of [va, va+bytes): throws, naming the first page that cannot be reached. */
+async function probePages(mem: SpaceMemory, vcpu: number, va: bigint, bytes: number): Promise<void> {
+  const end = va + BigInt(bytes);
+  for (let at = va; at < end; at = (at / PAGE + 1n) * PAGE) {
+    try {
+      await mem.readVirtual(vcpu, at, 1);
+    } catch (e) {
+      if (!isUnreadable(e)) throw e;
+      const why = e instanceof Error ? e.message : String(e);
+      throw new HyperFrameError('TARGET', `nothing written: ${hex(at)} in the ${bytes}-byte range at ${hex(va)} cannot be reached on vCPU ${vcpu} (${why})`);
+    }
+  }
 }

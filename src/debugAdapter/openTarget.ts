@@ -8,6 +8,7 @@ import { loadElfSymbols, SymbolTable } from '../symbols';
 import { DumpTarget } from '../target/dumpTarget';
 import { LiveTarget } from '../target/liveTarget';
 import type { Target } from '../target/target';
+import { rootOfCr3 } from '../paging/modes';
 import { HyperFrameError } from '../util/errors';
 import { hex } from '../util/numbers';
 import type { SessionConfig } from './launchConfig';
@@ -19,6 +20,8 @@ export interface OpenedTarget {
   pagingOverride?: Pick<PagingSpec, 'mode' | 'root'>;
   /** QEMU, when the adapter started it. */
   qemu?: LaunchedQemu;
+  /** Drops the connection at once, without a word to the stub (a clean end that takes too long). */
+  abort(reason: string): void;
 }
 
 export type Output = (text: string, category: 'console' | 'stdout' | 'stderr' | 'important') => void;
@@ -28,20 +31,13 @@ async function loadSymbols(paths: readonly string[]): Promise<SymbolTable> {
   return SymbolTable.merge(await Promise.all(paths.map((p) => loadElfSymbols(p))));
 }
 
-/** Root of the CR3 value for a mode: the table address bits only. */
-function rootFromCr3(cr3: bigint, mode: PagingSpec['mode']): bigint {
-  if (mode === 'pae') return cr3 & 0xffff_ffe0n;
-  if (mode === 'legacy32') return cr3 & 0xffff_f000n;
-  return cr3 & 0x000f_ffff_ffff_f000n;
-}
-
 async function pagingOverride(cfg: SessionConfig, target: Target, out: Output): Promise<Pick<PagingSpec, 'mode' | 'root'> | undefined> {
   if (cfg.pagingMode === 'auto') return undefined;
   if (cfg.root !== undefined) return { mode: cfg.pagingMode, root: cfg.root };
   if ((await target.vcpuCount()) === 0) {
     throw new HyperFrameError('BAD_ARGUMENT', `'pagingMode' ${cfg.pagingMode} on an image without registers needs a 'root' (the top table's physical address)`);
   }
-  const root = rootFromCr3((await target.controlRegs(0)).cr3, cfg.pagingMode);
+  const root = rootOfCr3(cfg.pagingMode, (await target.controlRegs(0)).cr3);
   out(`pagingMode ${cfg.pagingMode} without 'root': using CPU 0's CR3 (${hex(root)}) for every vCPU\n`, 'console');
   return { mode: cfg.pagingMode, root };
 }
@@ -52,9 +48,14 @@ export async function openTarget(cfg: SessionConfig, out: Output): Promise<Opene
   const clientOpts = { timeoutMs: cfg.timeoutMs, connectTimeoutMs: cfg.timeoutMs };
   let target: Target;
   let qemu: LaunchedQemu | undefined;
+  const live = (t: LiveTarget): LiveTarget => {
+    // Nobody waits for what it says, so the Debug Console must show it.
+    t.onProtocolError((message) => out(`${message}\n`, 'important'));
+    return t;
+  };
   switch (cfg.kind) {
     case 'attach':
-      target = await LiveTarget.attach({ ...clientOpts, host: cfg.host, port: cfg.port, physicalMemory: cfg.physicalMemory, symbols });
+      target = live(await LiveTarget.attach({ ...clientOpts, host: cfg.host, port: cfg.port, physicalMemory: cfg.physicalMemory, symbols }));
       break;
     case 'dump':
       target = await DumpTarget.open(cfg.path, { raw: cfg.raw, base: cfg.base });
@@ -64,10 +65,12 @@ export async function openTarget(cfg: SessionConfig, out: Output): Promise<Opene
       out(`started ${cfg.qemuPath} (pid ${qemu.pid}), gdbstub on ${qemu.gdb.host}:${qemu.gdb.port}\n`, 'console');
       const q = qemu;
       try {
-        target = await connectWhenReady(
-          q,
-          () => LiveTarget.attach({ ...clientOpts, host: q.gdb.host, port: q.gdb.port, physicalMemory: cfg.physicalMemory, symbols }),
-          Math.max(cfg.timeoutMs, 10_000),
+        target = live(
+          await connectWhenReady(
+            q,
+            () => LiveTarget.attach({ ...clientOpts, host: q.gdb.host, port: q.gdb.port, physicalMemory: cfg.physicalMemory, symbols }),
+            Math.max(cfg.timeoutMs, 10_000),
+          ),
         );
       } catch (e) {
         await q.terminate(1000);
@@ -76,9 +79,14 @@ export async function openTarget(cfg: SessionConfig, out: Output): Promise<Opene
       break;
     }
   }
+  const opened = target;
+  const abort = (reason: string): void => {
+    if (opened instanceof LiveTarget) opened.abort(reason);
+    else void opened.close().catch(() => undefined);
+  };
   try {
     out(`${target.description}\n`, 'console');
-    return { target, symbols, qemu, pagingOverride: await pagingOverride(cfg, target, out) };
+    return { target, symbols, qemu, abort, pagingOverride: await pagingOverride(cfg, target, out) };
   } catch (e) {
     await target.close().catch(() => undefined);
     await qemu?.terminate(1000);

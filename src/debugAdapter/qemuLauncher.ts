@@ -1,11 +1,20 @@
 /**
  * Starts QEMU for a `launch` configuration: no shell, a gdbstub on a free local port unless the
  * arguments name one, its output streamed to the caller, and a way to end it that never leaves a
- * stray process behind (quit, then SIGTERM, then SIGKILL; and SIGKILL if the adapter itself exits).
+ * stray process behind (SIGTERM, then SIGKILL; and SIGKILL if the adapter itself exits).
+ *
+ * QEMU writes its stdout and stderr into files that the adapter follows, never into a pipe to the
+ * adapter: so it can be let go (`release`) at the end of a session and outlive the adapter, in
+ * its own session, its output still going somewhere the user can read.
  */
-import { freePort } from '../util/net';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import { HyperFrameError } from '../util/errors';
+import { freePort } from '../util/net';
 
 export interface GdbEndpoint {
   host: string;
@@ -22,13 +31,65 @@ export interface LaunchedQemu {
   exitDescription(): string | undefined;
   /** The last lines QEMU wrote to stderr. */
   stderrTail(): string;
-  /** Resolves when the process has exited. */
+  /** Resolves when the process has exited and its last output has been passed on. */
   readonly exited: Promise<void>;
   /** Ends QEMU: SIGTERM (QEMU shuts down cleanly on it), SIGKILL if it lingers. */
   terminate(graceMs?: number): Promise<void>;
+  /**
+   * Lets QEMU outlive the adapter: no longer killed when the adapter exits, no longer followed.
+   * Returns where its output goes from now on.
+   */
+  release(): string;
 }
 
 const STDERR_KEEP = 4000;
+/** How often the output files are read for new text. */
+const FOLLOW_MS = 50;
+
+/** Passes on what is appended to a file, as text, from a timer and once more on demand. */
+class FileFollower {
+  private handle: Promise<FileHandle>;
+  private position = 0;
+  private readonly decoder = new StringDecoder('utf8');
+  private readonly timer: NodeJS.Timeout;
+  private reading: Promise<void> = Promise.resolve();
+  private stopped = false;
+
+  constructor(
+    path: string,
+    private readonly emit: (text: string) => void,
+  ) {
+    this.handle = open(path, 'r');
+    this.handle.catch(() => undefined);
+    this.timer = setInterval(() => void this.drain(), FOLLOW_MS);
+    this.timer.unref();
+  }
+
+  /** Reads whatever has been appended since the last read. */
+  drain(): Promise<void> {
+    this.reading = this.reading.then(async () => {
+      if (this.stopped) return;
+      const h = await this.handle;
+      const buf = Buffer.alloc(64 * 1024);
+      for (;;) {
+        const { bytesRead } = await h.read(buf, 0, buf.length, this.position);
+        if (bytesRead === 0) break;
+        this.position += bytesRead;
+        const text = this.decoder.write(buf.subarray(0, bytesRead));
+        if (text) this.emit(text);
+      }
+    }).catch(() => undefined);
+    return this.reading;
+  }
+
+  /** A last read, then no more. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.drain();
+    this.stopped = true;
+    await (await this.handle.catch(() => undefined))?.close().catch(() => undefined);
+  }
+}
 
 export { freePort };
 
@@ -57,24 +118,30 @@ function describeExit(code: number | null, signal: NodeJS.Signals | null): strin
   return signal ? `signal ${signal}` : `exit code ${code}`;
 }
 
-const running = new Set<ChildProcess>();
+/** QEMUs the adapter still owns, and output directories not yet removed. */
+const owned = new Set<ChildProcess>();
+const outputDirs = new Set<string>();
 let exitHookInstalled = false;
 
-function track(child: ChildProcess): void {
-  running.add(child);
-  child.once('exit', () => running.delete(child));
+function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  // The adapter dying must not leave QEMU behind: its debuggee ends with it.
+  // The adapter dying must not leave QEMU behind: its debuggee ends with it (unless released).
   process.once('exit', () => {
-    for (const c of running) c.kill('SIGKILL');
+    for (const c of owned) c.kill('SIGKILL');
+    for (const d of outputDirs) rmSync(d, { recursive: true, force: true });
   });
+}
+
+function removeDir(dir: string): void {
+  outputDirs.delete(dir);
+  rmSync(dir, { recursive: true, force: true });
 }
 
 /**
  * Spawns QEMU and resolves once the process has started (the gdbstub may not listen yet: see
  * `connectWhenReady`). `output` receives its stdout (the guest's serial console with
- * `-serial stdio`) and stderr as they arrive.
+ * `-serial stdio`) and stderr as they arrive, until QEMU exits or is released.
  */
 export async function spawnQemu(
   qemuPath: string,
@@ -85,47 +152,82 @@ export async function spawnQemu(
   const gdb = named ?? { host: '127.0.0.1', port: await freePort() };
   const args = named ? [...userArgs] : [...userArgs, '-gdb', `tcp:${gdb.host}:${gdb.port}`];
 
-  const child = spawn(qemuPath, args, { stdio: ['ignore', 'pipe', 'pipe'], shell: false });
+  installExitHook();
+  const dir = mkdtempSync(join(tmpdir(), 'hyperframe-qemu-'));
+  outputDirs.add(dir);
+  const outPath = join(dir, 'stdout.log');
+  const errPath = join(dir, 'stderr.log');
+  const outFd = openSync(outPath, 'w');
+  const errFd = openSync(errPath, 'w');
+  let child: ChildProcess;
+  try {
+    // Its own session: nothing aimed at the adapter's process group reaches it.
+    child = spawn(qemuPath, args, { stdio: ['ignore', outFd, errFd], shell: false, detached: true });
+  } finally {
+    closeSync(outFd); // the child has its own copies
+    closeSync(errFd);
+  }
   let stderr = '';
   let exit: string | undefined;
-  child.stdout?.setEncoding('utf8');
-  child.stderr?.setEncoding('utf8');
-  child.stdout?.on('data', (d: string) => output(d, 'stdout'));
-  child.stderr?.on('data', (d: string) => {
-    stderr = (stderr + d).slice(-STDERR_KEEP);
-    output(d, 'stderr');
-  });
+  let released = false;
+  const followers = [
+    new FileFollower(outPath, (d) => output(d, 'stdout')),
+    new FileFollower(errPath, (d) => {
+      stderr = (stderr + d).slice(-STDERR_KEEP);
+      output(d, 'stderr');
+    }),
+  ];
+  const stopFollowing = (): Promise<unknown> => Promise.all(followers.map((f) => f.stop()));
   const exited = new Promise<void>((resolve) => {
     child.once('exit', (code, signal) => {
-      exit = describeExit(code, signal);
-      resolve();
+      owned.delete(child);
+      // Its last words (an error at start-up) are in before anyone hears that it ended.
+      void stopFollowing().then(() => {
+        exit = describeExit(code, signal);
+        if (!released) removeDir(dir);
+        resolve();
+      });
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    child.once('spawn', resolve);
-    child.once('error', (e: NodeJS.ErrnoException) => {
-      exit ??= 'not started';
-      reject(
-        new HyperFrameError(
-          'BAD_ARGUMENT',
-          e.code === 'ENOENT'
-            ? `'${qemuPath}' not found: install QEMU (Debian: qemu-system-x86) or set 'qemuPath'`
-            : `cannot start '${qemuPath}': ${e.message}`,
-        ),
-      );
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.once('spawn', resolve);
+      child.once('error', (e: NodeJS.ErrnoException) => {
+        exit = 'not started';
+        reject(
+          new HyperFrameError(
+            'BAD_ARGUMENT',
+            e.code === 'ENOENT'
+              ? `'${qemuPath}' not found: install QEMU (Debian: qemu-system-x86) or set 'qemuPath'`
+              : `cannot start '${qemuPath}': ${e.message}`,
+          ),
+        );
+      });
     });
-  });
-  track(child);
+  } catch (e) {
+    await stopFollowing();
+    removeDir(dir);
+    throw e;
+  }
+  owned.add(child);
 
   const alive = (): boolean => exit === undefined;
   const terminate = async (graceMs = 3000): Promise<void> => {
-    if (!alive()) return;
+    if (!alive()) return exited;
     const wait = (ms: number) => Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
     child.kill('SIGTERM');
     if (await wait(graceMs)) return;
     child.kill('SIGKILL');
     await wait(graceMs);
+  };
+  const release = (): string => {
+    released = true;
+    owned.delete(child);
+    outputDirs.delete(dir); // QEMU still writes there
+    child.unref();
+    void stopFollowing();
+    return `${outPath} and ${errPath}`;
   };
 
   return {
@@ -137,6 +239,7 @@ export async function spawnQemu(
     stderrTail: () => stderr.trim().split('\n').slice(-8).join('\n'),
     exited,
     terminate,
+    release,
   };
 }
 

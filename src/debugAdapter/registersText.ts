@@ -1,6 +1,6 @@
-import { decodeCr0, decodeCr3, decodeCr4, decodeEfer, setBitNames } from '../paging/controlRegs';
 import { hex } from '../util/numbers';
-import { CONTROL, decodeRflags, registerByName, decodeSelector, formatRegister, GENERAL_32, GENERAL_64, SEGMENT_BASES, SELECTORS } from './registers';
+import { setBitNames } from '../x86/bitFields';
+import { CONTROL, controlRegisterText, decodeRflags, decodeSelector, formatRegister, GENERAL_32, GENERAL_64, registerByName, SEGMENT_BASES, SELECTORS } from '../x86/registers';
 import type { MonitorState, VcpuPaging } from './registersCache';
 
 /** The Debug Console's `regs`: the same groups as the Registers view, one line each. */
@@ -12,9 +12,8 @@ export function registerLines(vcpu: number, regs: Map<string, bigint>, mon: Moni
   }
   const flags = registerByName(regs, 'eflags');
   if (flags !== undefined) {
-    const set = decodeRflags(flags).filter((b) => b.width === 1 && b.value === 1n).map((b) => b.name);
     const iopl = (flags >> 12n) & 3n;
-    out.push(`${regs.has('rax') ? 'rflags' : 'eflags'} ${hex(flags, 8)}  [${set.join(' ')}]${iopl ? ` IOPL=${iopl}` : ''}`);
+    out.push(`${regs.has('rax') ? 'rflags' : 'eflags'} ${hex(flags, 8)}  [${setBitNames(decodeRflags(flags))}]${iopl ? ` IOPL=${iopl}` : ''}`);
   }
   for (const n of SELECTORS.filter((s) => regs.has(s))) {
     const sel = regs.get(n)!;
@@ -35,15 +34,7 @@ export function registerLines(vcpu: number, regs: Map<string, bigint>, mon: Moni
   } else if (mon.unavailable) {
     out.push(`(gdtr, idtr, ldtr, tr: ${mon.unavailable})`);
   }
-  for (const n of CONTROL.filter((c) => regs.has(c))) {
-    const v = regs.get(n)!;
-    let decoded = '';
-    if (n === 'cr0') decoded = setBitNames(decodeCr0(v));
-    if (n === 'cr4') decoded = setBitNames(decodeCr4(v));
-    if (n === 'efer') decoded = setBitNames(decodeEfer(v));
-    if (n === 'cr3') decoded = decodeCr3(v, regs.get('cr4') ?? 0n).map((b) => `${b.name}=${hex(b.value)}`).join(' ');
-    out.push(`${n.padStart(4)} ${hex(v, 16)}  ${decoded}`.trimEnd());
-  }
+  for (const n of CONTROL.filter((c) => regs.has(c))) out.push(`${n.padStart(4)} ${hex(regs.get(n)!, 16)}  ${controlRegisterText(n, regs)}`.trimEnd());
   out.push(`# paging: ${paging.reason}`);
   return out;
 }

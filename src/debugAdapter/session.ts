@@ -16,9 +16,15 @@ import { openTarget } from './openTarget';
 
 type Body<R extends DebugProtocol.Response> = R extends { body?: infer B } ? B : never;
 
+/** The longest the end of a session may take (disconnect, terminate, the client gone) before the machine is dropped. */
+const END_LIMIT_MS = 8000;
+
 export class HyperFrameSession extends DebugSession {
   private debuggee: Debuggee | undefined;
-  private opening = false;
+  /** An attach or launch on its way to a Debuggee. */
+  private opening: Promise<void> | undefined;
+  /** How the session was asked to end, once it was: an open still in progress ends at once. */
+  private endWanted: EndOptions | undefined;
   private terminated = false;
   /** Set once the client is gone: nothing more may be written to it. */
   private silent = false;
@@ -31,9 +37,12 @@ export class HyperFrameSession extends DebugSession {
     if (!this.silent) this.sendEvent(new OutputEvent(text, category));
   }
 
-  /** Runs a handler; its result becomes the body, its error one message for the user. */
+  /**
+   * Runs a handler; its result becomes the body, its error one message for the user, also when
+   * it throws before its first await (`this.d` before attach).
+   */
   private handle<R extends DebugProtocol.Response>(response: R, fn: () => Promise<Body<R> | void>): Promise<void> {
-    return fn().then(
+    return Promise.resolve().then(fn).then(
       (body) => {
         if (body !== undefined) response.body = body;
         this.sendResponse(response);
@@ -93,27 +102,38 @@ export class HyperFrameSession extends DebugSession {
 
   private async open(parse: () => SessionConfig): Promise<void> {
     if (this.debuggee || this.opening) throw new HyperFrameError('BAD_ARGUMENT', 'this session is already attached');
+    if (this.endWanted) throw new HyperFrameError('DISCONNECTED', 'the session is ending');
     const config = parse();
-    this.opening = true;
+    const opening = this.connect(config);
+    this.opening = opening;
     try {
-      const opened = await openTarget(config, (t, c) => this.output(t, c));
-      const d = new Debuggee(opened, config, { output: (t, c) => this.output(t, c), stopped: (s) => this.onStopped(s) });
-      this.debuggee = d;
-      opened.target.onDisconnect((reason) => {
-        if (!d.ended) this.terminate(`connection to the target lost: ${reason}`);
-      });
-      if (opened.qemu) {
-        const q = opened.qemu;
-        const name = config.kind === 'qemu' ? config.qemuPath : 'qemu';
-        this.sendEvent(new Event('process', { name, systemProcessId: q.pid, isLocalProcess: true, startMethod: 'launch' }));
-        void q.exited.then(() => {
-          if (!d.ended) this.terminate(`QEMU ended (${q.exitDescription()})${q.stderrTail() ? `: ${q.stderrTail()}` : ''}`);
-        });
-      }
-      this.sendEvent(new InitializedEvent());
+      await opening;
     } finally {
-      this.opening = false;
+      this.opening = undefined;
     }
+  }
+
+  private async connect(config: SessionConfig): Promise<void> {
+    const opened = await openTarget(config, (t, c) => this.output(t, c));
+    const d = new Debuggee(opened, config, { output: (t, c) => this.output(t, c), stopped: (s) => this.onStopped(s) });
+    this.debuggee = d;
+    if (this.endWanted) {
+      // Disconnected (or the client gone) while connecting: QEMU paused the VM when we connected.
+      await d.endWithin(this.endWanted, END_LIMIT_MS).catch((e: unknown) => this.output(`${(e as Error).message}\n`));
+      throw new HyperFrameError('DISCONNECTED', 'the session ended while it was starting; the machine was let go at once');
+    }
+    opened.target.onDisconnect((reason) => {
+      if (!d.ended) this.terminate(`connection to the target lost: ${reason}`);
+    });
+    if (opened.qemu) {
+      const q = opened.qemu;
+      const name = config.kind === 'qemu' ? config.qemuPath : 'qemu';
+      this.sendEvent(new Event('process', { name, systemProcessId: q.pid, isLocalProcess: true, startMethod: 'launch' }));
+      void q.exited.then(() => {
+        if (!d.ended) this.terminate(`QEMU ended (${q.exitDescription()})${q.stderrTail() ? `: ${q.stderrTail()}` : ''}`);
+      });
+    }
+    this.sendEvent(new InitializedEvent());
   }
 
   protected override configurationDoneRequest(response: DebugProtocol.ConfigurationDoneResponse): void {
@@ -154,9 +174,9 @@ export class HyperFrameSession extends DebugSession {
 
   protected override stackTraceRequest(response: DebugProtocol.StackTraceResponse, args: DebugProtocol.StackTraceArguments): void {
     this.handle(response, async () => {
+      // Not a change of focus: clients ask for every thread's stack. Stops and frames (scopes, evaluate) are.
       const d = this.d;
-      d.current = vcpuOfThread(args.threadId, d.current);
-      return d.execution.stopped(() => stackTrace(d.target, d.frames, args), 'read the call stack');
+      return d.execution.stopped(() => stackTrace(d.target, d.stopState, d.frames, args), 'read the call stack');
     });
   }
 
@@ -269,7 +289,8 @@ export class HyperFrameSession extends DebugSession {
 
   protected override setVariableRequest(response: DebugProtocol.SetVariableResponse, args: DebugProtocol.SetVariableArguments): void {
     this.handle(response, async () => {
-      const body = await this.d.execution.stopped(() => this.d.inspection.setVariable(args), 'change a variable');
+      const d = this.d;
+      const body = await d.execution.stopped(() => d.inspection.setVariable(args).finally(() => d.afterWrite()), 'change a variable');
       // One register can change others' meaning (CR0.PG, CR3): have the client ask again.
       if (this.client.invalidated) this.sendEvent(new InvalidatedEvent(['variables']));
       return body;
@@ -282,7 +303,8 @@ export class HyperFrameSession extends DebugSession {
 
   protected override writeMemoryRequest(response: DebugProtocol.WriteMemoryResponse, args: DebugProtocol.WriteMemoryArguments): void {
     this.handle(response, async () => {
-      const body = await this.d.execution.stopped(() => this.d.inspection.writeMemory(args), 'write memory');
+      const d = this.d;
+      const body = await d.execution.stopped(() => d.inspection.writeMemory(args).finally(() => d.afterWrite()), 'write memory');
       // Other views of the same bytes (another hex view, a frame editor) must refresh.
       if (this.client.memory) this.sendEvent(new MemoryEvent(args.memoryReference, args.offset ?? 0, body?.bytesWritten ?? 0));
       return body;
@@ -296,8 +318,11 @@ export class HyperFrameSession extends DebugSession {
   protected override evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): void {
     this.handle(response, () => {
       const d = this.d;
+      if (args.frameId !== undefined) d.current = vcpuOfFrame(args.frameId, d.current);
       const vcpu = vcpuOfFrame(args.frameId, d.current);
-      return d.execution.stopped(() => d.inspection.evaluate(args, vcpu), 'evaluate');
+      // A console command may write registers or memory (set, monitor): run control reads again.
+      const after = (): void => (args.context === 'repl' ? d.afterWrite() : undefined);
+      return d.execution.stopped(() => d.inspection.evaluate(args, vcpu).finally(after), 'evaluate');
     });
   }
 
@@ -312,9 +337,28 @@ export class HyperFrameSession extends DebugSession {
 
   // ---- the end ----
 
+  /**
+   * Lets go of the machine: waits for an attach or launch in progress (which then ends at once
+   * by itself), ends the debuggee, all within END_LIMIT_MS.
+   */
   private async end(opts: EndOptions): Promise<void> {
-    const d = this.debuggee;
-    if (d) await d.end(opts);
+    this.endWanted ??= opts;
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<void>((_, reject) => {
+      timer = setTimeout(() => reject(new HyperFrameError('TIMEOUT', `the session did not end within ${END_LIMIT_MS} ms`)), END_LIMIT_MS);
+    });
+    const ending = (async (): Promise<void> => {
+      if (this.opening) {
+        this.output('the session ends while it is starting: the machine is let go as soon as it is reached\n');
+        await this.opening.catch(() => undefined);
+      }
+      await this.debuggee?.endWithin(opts, END_LIMIT_MS);
+    })();
+    try {
+      await Promise.race([ending, limit]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   protected override disconnectRequest(response: DebugProtocol.DisconnectResponse, args: DebugProtocol.DisconnectArguments): void {
@@ -332,7 +376,8 @@ export class HyperFrameSession extends DebugSession {
   /** The client is gone (socket closed, stdin ended, SIGTERM): still let go of the machine cleanly. */
   override shutdown(): void {
     this.silent = true;
-    const limit = new Promise((r) => setTimeout(r, 8000));
-    void Promise.race([this.end({}).catch(() => undefined), limit]).finally(() => super.shutdown());
+    void this.end({})
+      .catch(() => undefined)
+      .finally(() => super.shutdown());
   }
 }

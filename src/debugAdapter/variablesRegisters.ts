@@ -1,23 +1,11 @@
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { decodeCr0, decodeCr3, decodeCr4, decodeEfer, type RegisterBit } from '../paging/controlRegs';
+import { decodeCr0, decodeCr3, decodeCr4, decodeEfer } from '../paging/controlRegs';
 import { HyperFrameError } from '../util/errors';
 import { hex } from '../util/numbers';
+import { fieldMask, formatBit, type RegisterBit, withField } from '../x86/bitFields';
+import { CONTROL, decodeRflags, decodeSelector, formatRegister, GENERAL_32, GENERAL_64, registerDigits, SEGMENT_BASES, SELECTORS, VIRTUAL_ADDRESS_REGISTERS } from '../x86/registers';
 import type { SessionContext } from './context';
 import { physicalRef, virtualRef } from './memoryRefs';
-import {
-  CONTROL,
-  decodeRflags,
-  decodeSelector,
-  formatBit,
-  formatRegister,
-  GENERAL_32,
-  GENERAL_64,
-  registerDigits,
-  SEGMENT_BASES,
-  SELECTORS,
-  VIRTUAL_ADDRESS_REGISTERS,
-  withField,
-} from './registers';
 import type { StopState } from './registersCache';
 import { segmentAttributes, type SegmentState, type TableRegister } from './registersMonitor';
 import type { VarEntry, VariableStore } from './variablesStore';
@@ -90,7 +78,7 @@ export class RegisterScopes {
           // An address, not a field: shown and written as the physical address it is.
           e.variable.value = hex(b.value, 16);
           e.variable.memoryReference = physicalRef(b.value);
-          e.maxValue = maskOf(b);
+          e.maxValue = fieldMask(b);
         }
         return e;
       });
@@ -153,10 +141,15 @@ export class RegisterScopes {
   }
 
   private cr3Row(vcpu: number, regs: Map<string, bigint>, cr3: bigint): VarEntry {
-    const row = this.bitsRow(vcpu, regs, 'cr3', 'cr3', (v, r) => decodeCr3(v, r.get('cr4') ?? 0n), kptiHint);
-    row.variable.memoryReference = physicalRef(decodeCr3(cr3, regs.get('cr4') ?? 0n)[0].value);
+    const row = this.bitsRow(vcpu, regs, 'cr3', 'cr3', cr3Fields, kptiHint);
+    row.variable.memoryReference = physicalRef(cr3Fields(cr3, regs)[0].value);
     return row;
   }
+}
+
+/** CR3's fields as the mode that the vCPU's CR4 and EFER select reads them; the root comes first. */
+function cr3Fields(cr3: bigint, regs: Map<string, bigint>): RegisterBit[] {
+  return decodeCr3(cr3, regs.get('cr4') ?? 0n, regs.get('efer') ?? 0n);
 }
 
 /**
@@ -165,7 +158,7 @@ export class RegisterScopes {
  */
 function kptiHint(cr3: bigint, regs: Map<string, bigint>): VarEntry[] {
   if (!(((regs.get('efer') ?? 0n) >> 10n) & 1n)) return [];
-  const root = decodeCr3(cr3, regs.get('cr4') ?? 0n)[0].value;
+  const root = cr3Fields(cr3, regs)[0].value;
   const user = (root & 0x1000n) === 0n;
   const other = user ? root | 0x1000n : root & ~0x1000n;
   return [
@@ -181,15 +174,17 @@ function kptiHint(cr3: bigint, regs: Map<string, bigint>): VarEntry[] {
   ];
 }
 
-/** CR3 with its root replaced by `address` (a physical address, 4 KiB aligned). */
+/**
+ * CR3 with its root replaced by `address`, a physical address aligned as the mode requires:
+ * 32 bytes for PAE's PDPT, else 4 KiB.
+ */
 function withRoot(cr3: bigint, b: RegisterBit, address: bigint): bigint {
-  const m = maskOf(b);
-  if (address & ~m) throw new HyperFrameError('BAD_ARGUMENT', `root ${hex(address)} is not a 4 KiB-aligned physical address below 2^${b.bit + b.width}`);
+  const m = fieldMask(b);
+  if (address & ~m) {
+    const align = b.bit === 12 ? '4 KiB' : `${1 << b.bit}-byte`;
+    throw new HyperFrameError('BAD_ARGUMENT', `root ${hex(address)} is not a ${align}-aligned physical address below 2^${b.bit + b.width}`);
+  }
   return (cr3 & ~m) | address;
-}
-
-function maskOf(b: RegisterBit): bigint {
-  return ((1n << BigInt(b.width)) - 1n) << BigInt(b.bit);
 }
 
 function bitEntry(b: RegisterBit, parent?: string, write?: (field: bigint) => Promise<void>): VarEntry {

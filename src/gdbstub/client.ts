@@ -43,7 +43,7 @@ export class GdbClient {
     this.memory = new MemoryAccess(connection, { packetSize: features.packetSize, initialReadChunk: options.initialReadChunk });
     this.gate = new PhysicalModeGate(connection, features.phyMemMode);
     this.regs = new RegisterAccess(connection, registerLayout, (t) => threads.select('g', t));
-    this.run = new RunControl(connection, threads);
+    this.run = new RunControl(connection, threads, () => this.gate.restoreVirtual());
     this.bps = new Breakpoints(connection);
   }
 
@@ -63,6 +63,8 @@ export class GdbClient {
       else await client.run.haltReason();
       return client;
     } catch (e) {
+      // QEMU paused the VM when we connected: without a D it would stay paused with no debugger.
+      await detachBestEffort(conn, NEGOTIATION_DETACH_MS);
       conn.close('negotiation failed');
       throw e;
     }
@@ -91,8 +93,9 @@ export class GdbClient {
     return this.run.lastStop;
   }
 
+  /** True from resume() until the stop, including the packets the resume sends first. */
   get running(): boolean {
-    return this.connection.running;
+    return this.run.resuming || this.connection.running;
   }
 
   get counters(): Readonly<ConnectionCounters> {
@@ -175,9 +178,11 @@ export class GdbClient {
     return this.run.haltReason();
   }
 
-  /** Resolves with the stop reply once the target stops again (breakpoint, step, interrupt). */
-  async resume(options: ResumeOptions = {}): Promise<StopReply> {
-    await this.gate.restoreVirtual();
+  /**
+   * Resolves with the stop reply once the target stops again (breakpoint, step, interrupt);
+   * rejects when the resume fails (refused, an unparseable stop reply, the connection lost).
+   */
+  resume(options: ResumeOptions = {}): Promise<StopReply> {
     return this.run.resume(options);
   }
 
@@ -188,6 +193,11 @@ export class GdbClient {
   /** Sends 0x03; the pending resume() then resolves with the stop (T02 on QEMU). */
   interrupt(): boolean {
     return this.run.interrupt();
+  }
+
+  /** Stops a running target and waits for its stop, at most `ms` (then TIMEOUT). */
+  interruptAndWait(ms: number): Promise<StopReply | undefined> {
+    return this.run.interruptAndWait(ms);
   }
 
   // ---- breakpoints and monitor ----
@@ -226,7 +236,7 @@ export class GdbClient {
       }
     };
     try {
-      if (this.running) await attempt(() => this.stopRunning());
+      if (this.running) await attempt(async () => void (await this.interruptAndWait(this.options.timeoutMs ?? 5000)));
       await attempt(() => this.gate.restoreVirtual());
       await attempt(() => this.bps.removeAll());
       const pid = this.lastStop?.kind === 'signal' ? this.lastStop.thread?.pid : undefined;
@@ -247,20 +257,19 @@ export class GdbClient {
       this.connection.close('closed by the client');
     }
   }
+}
 
-  private stopRunning(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.connection.off('stop', onStop);
-        reject(new HyperFrameError('TIMEOUT', 'the target did not stop after an interrupt'));
-      }, this.options.timeoutMs ?? 5000);
-      const onStop = (): void => {
-        clearTimeout(timer);
-        this.connection.off('stop', onStop);
-        resolve();
-      };
-      this.connection.on('stop', onStop);
-      this.interrupt();
-    });
+/** Time a best-effort detach after a failed negotiation may take. */
+const NEGOTIATION_DETACH_MS = 1000;
+
+/**
+ * `D;1` (QEMU takes it with or without multiprocess), then plain `D` for stubs that refuse that
+ * form; every failure ignored, and a silent stub costs at most `ms`.
+ */
+async function detachBestEffort(conn: GdbConnection, ms: number): Promise<void> {
+  for (const packet of ['D;1', 'D']) {
+    if (conn.closed) return;
+    const reply = await conn.request(packet, { timeoutMs: ms }).catch(() => undefined);
+    if (reply === undefined || reply === 'OK') return;
   }
 }

@@ -45,6 +45,8 @@ export interface ConnectionCounters {
 export interface ConnectionEvents {
   stop: (stop: StopReply) => void;
   console: (text: string) => void;
+  /** Something the stub sent that we cannot use and nobody waits for (a stop reply that does not parse). */
+  protocolError: (error: HyperFrameError) => void;
   /** The connection is gone; `error` says why when we did not close it ourselves. */
   close: (error: HyperFrameError | undefined) => void;
 }
@@ -58,6 +60,11 @@ interface Pending {
   reject: (error: Error) => void;
   retries: number;
   timer?: NodeJS.Timeout;
+}
+
+/** `S`/`T` + signal or `W`/`X` + code: the shape of a stop reply, whatever follows (no other answer starts so). */
+export function looksLikeStopReply(payload: string): boolean {
+  return /^[STWX][0-9a-fA-F]{2}/.test(payload);
 }
 
 export class GdbConnection {
@@ -279,17 +286,36 @@ export class GdbConnection {
       }
       return;
     }
-    const stop = parseStopReply(payload);
-    if (stop && (!p || p.kind === 'normal')) {
-      // Nobody asked: QEMU's stop-on-connect, or a stop racing with a request.
-      this.initialStop ??= stop;
-      this.events.emit('stop', stop);
-      return;
-    }
+    if (looksLikeStopReply(payload)) return this.onStopReply(payload, p);
     if (!p) return; // a stray answer; nothing waits for it
     this.inFlight = undefined;
-    if (p.kind === 'resume' && stop) this.events.emit('stop', stop);
     this.settle(p, undefined, payload);
+    this.pump();
+  }
+
+  /**
+   * A stop reply is told apart from answers by its shape, and only then parsed strictly: one that
+   * does not parse is never taken for the answer to an unrelated request.
+   */
+  private onStopReply(payload: string, p: Pending | undefined): void {
+    const stop = parseStopReply(payload);
+    if (!p || p.kind === 'normal') {
+      // Nobody asked: QEMU's stop-on-connect, or a stop racing with a request.
+      if (stop) {
+        this.initialStop ??= stop;
+        this.events.emit('stop', stop);
+      } else {
+        this.events.emit('protocolError', new HyperFrameError('PROTOCOL', `${this.peer} sent a stop reply that cannot be parsed: '${preview(payload)}' (ignored)`));
+      }
+      return;
+    }
+    this.inFlight = undefined;
+    if (stop) {
+      if (p.kind === 'resume') this.events.emit('stop', stop);
+      this.settle(p, undefined, payload);
+    } else {
+      this.settle(p, new HyperFrameError('PROTOCOL', `the stop reply to '${preview(p.payload)}' from ${this.peer} cannot be parsed: '${preview(payload)}'`));
+    }
     this.pump();
   }
 

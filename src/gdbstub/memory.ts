@@ -23,6 +23,20 @@ export interface MemoryOptions {
 
 /** Room for `X<addr>,<len>:` and the frame around it. */
 const WRITE_HEADER_BYTES = 32;
+/** The smallest page: the unit in which a stub can fail part of a write. */
+const PAGE_BYTES = 0x1000n;
+
+/** A write the stub refused part-way: the first `bytesWritten` bytes were written. */
+export class MemoryWriteError extends HyperFrameError {
+  constructor(
+    refusal: HyperFrameError,
+    readonly bytesWritten: number,
+    message: string,
+  ) {
+    super(refusal.code, message);
+    this.name = 'MemoryWriteError';
+  }
+}
 
 export class MemoryAccess {
   /** Current `m` size. */
@@ -57,18 +71,29 @@ export class MemoryAccess {
     return out;
   }
 
+  /**
+   * Writes `data` at `addr`. No packet crosses a 4 KiB boundary: a stub writes page by page and
+   * stops at the first page it cannot reach (QEMU), yet refuses the whole packet, so only whole
+   * packets can be counted. A refusal throws a MemoryWriteError saying how many bytes landed.
+   */
   async write(addr: bigint, data: Uint8Array): Promise<void> {
     if (data.length === 0) return;
     if (this.binaryWrite === undefined) this.binaryWrite = await this.probeBinaryWrite(addr);
     for (let done = 0; done < data.length; ) {
       const at = addr + BigInt(done);
-      const n = this.binaryWrite ? this.binaryChunk(data, done) : Math.min(data.length - done, Math.floor((this.packetSize - WRITE_HEADER_BYTES) / 2));
+      const toPageEnd = Number(PAGE_BYTES - (at % PAGE_BYTES));
+      const fit = this.binaryWrite ? this.binaryChunk(data, done) : Math.min(data.length - done, Math.floor((this.packetSize - WRITE_HEADER_BYTES) / 2));
+      const n = Math.min(fit, toPageEnd);
       const piece = data.subarray(done, done + n);
       const head = `${at.toString(16)},${n.toString(16)}:`;
       const packet = this.binaryWrite ? `X${head}${bytesToLatin1(piece)}` : `M${head}${bytesToHex(piece)}`;
       const reply = await this.conn.request(packet);
       const r = classifyReply(reply);
-      if (r.kind !== 'ok') throw replyError(packet.slice(0, 1 + head.length), r, `writing ${n} bytes at ${hex(at)}`);
+      if (r.kind !== 'ok') {
+        const cause = replyError(packet.slice(0, 1 + head.length), r, `writing ${n} bytes at ${hex(at)}`);
+        const landed = done ? ` (the first ${done} of ${data.length} bytes from ${hex(addr)} were written)` : '';
+        throw new MemoryWriteError(cause, done, `${cause.message}${landed}`);
+      }
       done += n;
     }
   }

@@ -1,6 +1,6 @@
 /**
  * What the stub can do, learned once after connecting: `qSupported` (packet size, multiprocess
- * ids, target descriptions, vCont, no-ack mode), QEMU's `qqemu.Supported`, and no-ack mode when
+ * ids, target descriptions, no-ack mode), QEMU's `qqemu.Supported`, and no-ack mode when
  * offered. Stubs that answer `qSupported` with empty (gdbsx, Xen) get conservative defaults.
  */
 import { GdbConnection } from './connection';
@@ -14,7 +14,6 @@ export interface StubFeatures {
   packetSize?: number;
   multiprocess: boolean;
   targetDescription: boolean;
-  vContSupported: boolean;
   noAckMode: boolean;
   /** QEMU: `Qqemu.PhyMemMode` is available. */
   phyMemMode: boolean;
@@ -44,7 +43,6 @@ export async function negotiate(conn: GdbConnection): Promise<StubFeatures> {
     packetSize,
     multiprocess: raw.get('multiprocess') === true,
     targetDescription: raw.get('qXfer:features:read') === true,
-    vContSupported: raw.get('vContSupported') === true,
     noAckMode: raw.get('QStartNoAckMode') === true,
     phyMemMode: false,
     raw,

@@ -177,6 +177,11 @@ export class RegisterAccess {
     if ((r.gOffset + r.bytes) * 2 > g.length) {
       throw new HyperFrameError('TARGET', `${r.name} is not in the 'g' reply and the stub has no 'P' packet`);
     }
+    // `G` writes every register: sending back the `xx` of unavailable ones would set them to garbage.
+    const unavailable = this.unavailableIn(g, r);
+    if (unavailable.length) {
+      throw new HyperFrameError('TARGET', `cannot write ${r.name}: the stub has no 'P' packet, and 'G' would have to send back ${unavailable.join(', ')}, which its 'g' reply marks unavailable (xx)`);
+    }
     const patched = g.slice(0, r.gOffset * 2) + hex + g.slice((r.gOffset + r.bytes) * 2);
     expectOk('G', await this.conn.request(`G${patched}`), `writing ${r.name} (G)`);
   }
@@ -188,6 +193,13 @@ export class RegisterAccess {
     if (c.kind !== 'data') throw replyError('g', c, 'reading registers (g)');
     hexToBytes(reply.replace(/x/gi, '0')); // validates: a garbled reply is a PROTOCOL error
     return reply;
+  }
+
+  /** Registers other than `except` that `g` sent as `xx`, and any such bytes past the layout. */
+  private unavailableIn(g: string, except: RegisterSlot): string[] {
+    const out = this.layout.registers.filter((o) => o !== except && /x/i.test(g.slice(o.gOffset * 2, (o.gOffset + o.bytes) * 2))).map((o) => o.name);
+    if (/x/i.test(g.slice(this.layout.gBytes * 2))) out.push(`bytes past offset ${this.layout.gBytes}`);
+    return out;
   }
 
   private value(r: RegisterSlot, hex: string): bigint {

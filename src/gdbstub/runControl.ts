@@ -1,7 +1,8 @@
 /**
  * Resuming and stopping. `vCont` when the stub offers it (asked once with `vCont?`), else the
  * classic `c`/`s` after `Hc`. A resume is answered by a stop reply whenever the target stops, so
- * the promise stays pending while it runs; `interrupt()` sends the 0x03 byte around the queue.
+ * the promise stays pending while it runs; `interrupt()` sends the 0x03 byte around the queue, and
+ * `interruptAndWait()` is the one way to stop a running target and know that it stopped.
  */
 import { HyperFrameError } from '../util/errors';
 import { GdbConnection } from './connection';
@@ -15,14 +16,21 @@ export interface ResumeOptions {
   thread?: ThreadId;
 }
 
+/** How often interruptAndWait sends 0x03 again while the target has not stopped. */
+const INTERRUPT_RETRY_MS = 50;
+
 export class RunControl {
   private vContActions: Set<string> | undefined;
+  /** The resume from its first packet (or the work before it) to its stop or failure. */
+  private pending: Promise<StopReply> | undefined;
   /** The latest stop reply, from a resume, `?`, or one the stub sent unasked. */
   lastStop: StopReply | undefined;
 
   constructor(
     private readonly conn: GdbConnection,
     private readonly threads: Threads,
+    /** Runs before any packet of a resume (the client restores virtual mode there). */
+    private readonly beforeResume: () => Promise<void> = async () => undefined,
   ) {
     conn.on('stop', (stop) => {
       this.lastStop = stop;
@@ -39,7 +47,25 @@ export class RunControl {
     return stop;
   }
 
-  async resume(options: ResumeOptions = {}): Promise<StopReply> {
+  /** True from the call to resume() until its stop or failure, including the packets before it. */
+  get resuming(): boolean {
+    return this.pending !== undefined;
+  }
+
+  /** Resolves with the stop reply once the target stops again; rejects if the resume fails. */
+  resume(options: ResumeOptions = {}): Promise<StopReply> {
+    if (this.pending) return Promise.reject(new HyperFrameError('TARGET', 'the target is already running'));
+    const p = this.runOnce(options);
+    this.pending = p;
+    const clear = (): void => {
+      if (this.pending === p) this.pending = undefined;
+    };
+    p.then(clear, clear);
+    return p;
+  }
+
+  private async runOnce(options: ResumeOptions): Promise<StopReply> {
+    await this.beforeResume();
     const packet = await this.resumePacket(options);
     this.threads.forgetSelection();
     const reply = await this.conn.request(packet, { kind: 'resume' });
@@ -50,6 +76,30 @@ export class RunControl {
 
   interrupt(): boolean {
     return this.conn.interrupt();
+  }
+
+  /**
+   * Stops a running target and resolves with its stop (at once with the last one when nothing
+   * runs). The 0x03 goes out again every 50 ms: one sent while the resume's own packets (Hc,
+   * vCont?) were still on their way is lost. Rejects with the resume's own error if it failed, and
+   * with TIMEOUT when the target has not stopped after `ms`: the resume then stays pending.
+   */
+  async interruptAndWait(ms: number): Promise<StopReply | undefined> {
+    const p = this.pending;
+    if (!p) return this.lastStop;
+    let retry: NodeJS.Timeout | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await new Promise<StopReply>((resolve, reject) => {
+        p.then(resolve, reject);
+        this.conn.interrupt();
+        retry = setInterval(() => this.conn.interrupt(), INTERRUPT_RETRY_MS);
+        timer = setTimeout(() => reject(new HyperFrameError('TIMEOUT', `the target did not stop within ${ms} ms of an interrupt`)), ms);
+      });
+    } finally {
+      clearInterval(retry);
+      clearTimeout(timer);
+    }
   }
 
   private async resumePacket({ step, thread }: ResumeOptions): Promise<string> {

@@ -32,10 +32,10 @@ function describeErrno(e: unknown): string {
  * ("raw image", "ELF core"). Only regular files: their size is known and fixed, which the range
  * checks rely on.
  */
-export async function openDumpFile(path: string, what: string, writable = false): Promise<OpenedFile> {
+export async function openDumpFile(path: string, what: string): Promise<OpenedFile> {
   let handle: FileHandle;
   try {
-    handle = await open(path, writable ? 'r+' : 'r');
+    handle = await open(path, 'r');
   } catch (e) {
     throw new HyperFrameError('BAD_FILE', `cannot open ${what} '${path}': ${describeErrno(e)}`);
   }
@@ -74,15 +74,6 @@ export async function readExactly(
     done += bytesRead;
   }
   return buf;
-}
-
-/** Writes all of `data` at file offset `offset`. */
-export async function writeExactly(handle: FileHandle, offset: bigint, data: Uint8Array): Promise<void> {
-  let done = 0;
-  while (done < data.length) {
-    const { bytesWritten } = await handle.write(data, done, data.length - done, Number(offset) + done);
-    done += bytesWritten;
-  }
 }
 
 /** The name shown to users: the file's base name, not its full path. */

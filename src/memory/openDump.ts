@@ -1,6 +1,6 @@
 import { HyperFrameError } from '../util/errors';
 import { ElfCore } from './elfCore';
-import { hasElfMagic } from './elfHeaders';
+import { hasElfMagic } from '../elf/header';
 import { openDumpFile, readExactly } from './fileSource';
 import { RawImage } from './rawImage';
 

@@ -9,7 +9,7 @@ export interface PhysMem {
   readonly description: string;
 }
 
-/** Optionally writable: live targets and raw images opened read-write. */
+/** Physical memory that can be written: a live target's. */
 export interface WritablePhysMem extends PhysMem {
   write(pa: bigint, data: Uint8Array): Promise<void>;
 }

@@ -1,21 +1,19 @@
 import type { FileHandle } from 'node:fs/promises';
 import { HyperFrameError } from '../util/errors';
-import { displayName, openDumpFile, readExactly, writeExactly } from './fileSource';
+import { displayName, openDumpFile, readExactly } from './fileSource';
 import { checkRequest, formatBytes, paRange } from './format';
-import type { WritablePhysMem } from './physMem';
+import type { PhysMem } from './physMem';
 
 export interface RawImageOptions {
   /** The physical address of file offset 0 (default 0). */
   base?: bigint;
-  /** Open read-write so that `write` works (default read-only). */
-  writable?: boolean;
 }
 
 /**
  * A raw physical memory image: byte N of the file is PA base+N, with no header. The file size
- * fixes what the image holds; writes never grow it.
+ * fixes what the image holds. Read-only: no front end offers to change a dump.
  */
-export class RawImage implements WritablePhysMem {
+export class RawImage implements PhysMem {
   readonly kind = 'raw' as const;
   readonly description: string;
   private closed = false;
@@ -25,10 +23,9 @@ export class RawImage implements WritablePhysMem {
     private readonly name: string,
     readonly base: bigint,
     readonly sizeBytes: bigint,
-    readonly writable: boolean,
   ) {
     const where = sizeBytes === 0n ? 'empty' : `PA ${paRange(base, sizeBytes)}`;
-    this.description = `raw image ${name}: ${formatBytes(sizeBytes)}, ${where}${writable ? ', writable' : ''}`;
+    this.description = `raw image ${name}: ${formatBytes(sizeBytes)}, ${where}`;
   }
 
   static async open(path: string, options: RawImageOptions = {}): Promise<RawImage> {
@@ -36,22 +33,13 @@ export class RawImage implements WritablePhysMem {
     if (base < 0n) {
       throw new HyperFrameError('BAD_ARGUMENT', `raw image base ${base} is negative`);
     }
-    const writable = options.writable ?? false;
-    const { handle, sizeBytes } = await openDumpFile(path, 'raw image', writable);
-    return new RawImage(handle, displayName(path), base, sizeBytes, writable);
+    const { handle, sizeBytes } = await openDumpFile(path, 'raw image');
+    return new RawImage(handle, displayName(path), base, sizeBytes);
   }
 
   async read(pa: bigint, bytes: number): Promise<Uint8Array> {
-    const offset = this.locate(pa, bytes, 'read');
+    const offset = this.locate(pa, bytes);
     return bytes === 0 ? new Uint8Array(0) : readExactly(this.handle, offset, bytes, this.name);
-  }
-
-  async write(pa: bigint, data: Uint8Array): Promise<void> {
-    if (!this.writable) {
-      throw new HyperFrameError('BAD_ARGUMENT', `raw image ${this.name} was opened read-only`);
-    }
-    const offset = this.locate(pa, data.length, 'write');
-    await writeExactly(this.handle, offset, data);
   }
 
   async close(): Promise<void> {
@@ -61,7 +49,7 @@ export class RawImage implements WritablePhysMem {
   }
 
   /** The file offset of `pa`, after checking that [pa, pa+bytes) lies wholly inside the image. */
-  private locate(pa: bigint, bytes: number, verb: string): bigint {
+  private locate(pa: bigint, bytes: number): bigint {
     if (this.closed) {
       throw new HyperFrameError('BAD_ARGUMENT', `raw image ${this.name} is closed`);
     }
@@ -71,7 +59,7 @@ export class RawImage implements WritablePhysMem {
       const holds = this.sizeBytes === 0n ? 'nothing (empty file)' : `PA ${paRange(this.base, this.sizeBytes)}`;
       throw new HyperFrameError(
         'OUT_OF_RANGE',
-        `physical ${verb} ${paRange(pa, BigInt(bytes))} (${bytes} bytes) is outside raw image ${this.name}, which holds ${holds}`,
+        `physical read ${paRange(pa, BigInt(bytes))} (${bytes} bytes) is outside raw image ${this.name}, which holds ${holds}`,
       );
     }
     return pa - this.base;

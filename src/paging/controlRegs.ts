@@ -1,20 +1,9 @@
-import { bit, mask } from '../util/numbers';
-
-/** One named bit (or field) of a control register, as the SDM names it. */
-export interface RegisterBit {
-  name: string;
-  /** Lowest bit of the field. */
-  bit: number;
-  /** Width in bits (1 for flags). */
-  width: number;
-  value: bigint;
-  meaning: string;
-}
-
-type Def = [name: string, bit: number, meaning: string, width?: number];
+import { bit } from '../util/numbers';
+import { decodeFields, type FieldDef, type RegisterBit } from '../x86/bitFields';
+import { cr3Mode, rootOfCr3 } from './modes';
 
 // SDM vol. 3A, 2.5 (CR0, CR4) and 2.2.1 (EFER).
-const CR0: Def[] = [
+const CR0: FieldDef[] = [
   ['PE', 0, 'Protection Enable'],
   ['MP', 1, 'Monitor Coprocessor'],
   ['EM', 2, 'Emulation'],
@@ -27,7 +16,7 @@ const CR0: Def[] = [
   ['CD', 30, 'Cache Disable'],
   ['PG', 31, 'Paging'],
 ];
-const CR4: Def[] = [
+const CR4: FieldDef[] = [
   ['VME', 0, 'Virtual-8086 Mode Extensions'],
   ['PVI', 1, 'Protected-Mode Virtual Interrupts'],
   ['TSD', 2, 'Time Stamp Disable'],
@@ -54,7 +43,7 @@ const CR4: Def[] = [
   ['PKS', 24, 'Protection Keys for supervisor pages'],
   ['UINTR', 25, 'User Interrupts Enable'],
 ];
-const EFER: Def[] = [
+const EFER: FieldDef[] = [
   ['SCE', 0, 'SYSCALL Enable'],
   ['LME', 8, 'Long Mode Enable'],
   ['LMA', 10, 'Long Mode Active'],
@@ -65,23 +54,23 @@ const EFER: Def[] = [
   ['TCE', 15, 'Translation Cache Extension (AMD)'],
 ];
 
-function decode(value: bigint, defs: Def[]): RegisterBit[] {
-  return defs.map(([name, b, meaning, width = 1]) => ({ name, bit: b, width, value: (value >> BigInt(b)) & ((1n << BigInt(width)) - 1n), meaning }));
-}
-
-export const decodeCr0 = (v: bigint): RegisterBit[] => decode(v, CR0);
-export const decodeCr4 = (v: bigint): RegisterBit[] => decode(v, CR4);
-export const decodeEfer = (v: bigint): RegisterBit[] => decode(v, EFER);
+export const decodeCr0 = (v: bigint): RegisterBit[] => decodeFields(v, CR0);
+export const decodeCr4 = (v: bigint): RegisterBit[] => decodeFields(v, CR4);
+export const decodeEfer = (v: bigint): RegisterBit[] => decodeFields(v, EFER);
 
 /**
- * CR3: the root table's address, and PCID (bits 11:0) when CR4.PCIDE, else PWT/PCD. With KPTI,
- * Linux keeps the user half's root one page above the kernel's (bit 12 of CR3 set).
+ * CR3 as the paging mode that CR4 and EFER select reads it (SDM vol. 3A tables 4-3, 4-7, 4-12,
+ * 4-13): the root table's address (bits 31:12 in 32-bit paging, 31:5 in PAE paging, M-1:12 in
+ * 4- and 5-level paging), then PCID (bits 11:0) when CR4.PCIDE, else PWT/PCD, which PAE paging
+ * does not have. With KPTI, Linux keeps the user half's root one page above the kernel's.
  */
-export function decodeCr3(cr3: bigint, cr4: bigint, maxPhyAddr = 52): RegisterBit[] {
-  const pae = bit(cr4, 5) === 1;
-  const root = pae ? cr3 & mask(maxPhyAddr - 1, 12) : cr3 & 0xfffff000n;
-  const out: RegisterBit[] = [{ name: 'root', bit: 12, width: maxPhyAddr - 12, value: root, meaning: 'Physical address of the top-level table' }];
-  if (bit(cr4, 17)) {
+export function decodeCr3(cr3: bigint, cr4: bigint, efer: bigint, maxPhyAddr = 52): RegisterBit[] {
+  const mode = cr3Mode(cr4, efer);
+  const lo = mode === 'pae' ? 5 : 12;
+  const hi = mode === 'legacy32' || mode === 'pae' ? 32 : maxPhyAddr;
+  const out: RegisterBit[] = [{ name: 'root', bit: lo, width: hi - lo, value: rootOfCr3(mode, cr3, maxPhyAddr), meaning: 'Physical address of the top-level table' }];
+  if (mode === 'pae') return out;
+  if (mode !== 'legacy32' && bit(cr4, 17)) {
     out.push({ name: 'PCID', bit: 0, width: 12, value: cr3 & 0xfffn, meaning: 'Process-Context Identifier' });
     out.push({ name: 'NOFLUSH', bit: 63, width: 1, value: BigInt(bit(cr3, 63)), meaning: 'Keep TLB entries of this PCID on the write (write-only)' });
   } else {
@@ -89,12 +78,4 @@ export function decodeCr3(cr3: bigint, cr4: bigint, maxPhyAddr = 52): RegisterBi
     out.push({ name: 'PCD', bit: 4, width: 1, value: BigInt(bit(cr3, 4)), meaning: 'Page-level Cache Disable for the root table' });
   }
   return out;
-}
-
-/** Names of the flags set, e.g. "PE MP ET NE WP AM PG". */
-export function setBitNames(bits: RegisterBit[]): string {
-  return bits
-    .filter((b) => b.width === 1 && b.value === 1n)
-    .map((b) => b.name)
-    .join(' ');
 }

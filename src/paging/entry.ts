@@ -1,6 +1,7 @@
+import { HyperFrameError } from '../util/errors';
 import { bit, bits, mask } from '../util/numbers';
 import { decodeEptEntry } from './ept';
-import { levelShift, type PagingContext, type PagingMode, withDefaults } from './modes';
+import { geometry, levelShift, type PagingContext, type PagingMode, withDefaults } from './modes';
 import type { DecodedEntry, EntryFields } from './types';
 
 export type { DecodedEntry, EntryFields, EntryKind } from './types';
@@ -13,6 +14,24 @@ export function decodeEntry(raw: bigint, mode: PagingMode, level: number, ctx?: 
   if (mode === 'ept') return decodeEptEntry(raw, level, c);
   if (mode === 'legacy32') return decodeLegacy(raw & 0xffffffffn, level, c);
   return decode64(raw, mode, level, c);
+}
+
+/** Highest level a lone entry of `mode` can be read at; EPT's is 5 (the 5-level walk). */
+export function maxEntryLevel(mode: PagingMode): number {
+  return mode === 'ept' ? 5 : geometry(mode).topLevel;
+}
+
+/**
+ * The level a value the user gives is read at: `level` when given (checked against the mode),
+ * else a PTE, or a large-page PDE when PS (bit 7) is set.
+ */
+export function entryLevel(mode: PagingMode, raw: bigint, level?: number): number {
+  if (level === undefined) return b(raw, 7) ? 2 : 1;
+  const top = maxEntryLevel(mode);
+  if (!Number.isInteger(level) || level < 1 || level > top) {
+    throw new HyperFrameError('BAD_ARGUMENT', `level ${level} does not exist in ${mode} (levels 1..${top}: 1 = PTE, 2 = PDE, …)`);
+  }
+  return level;
 }
 
 function notPresent(raw: bigint, mode: PagingMode, level: number): DecodedEntry {

@@ -1,4 +1,5 @@
 import { hex } from '../util/numbers';
+import type { DecodedEptp } from './ept';
 import type { PagingMode } from './modes';
 import type { LeafEvent, MappedRange, WalkEvent } from './mappings';
 import type { Permissions, Translation } from './translate';
@@ -115,4 +116,10 @@ export function entryLines(e: DecodedEntry): string[] {
   out.push('  ' + FIELD_ORDER.filter((k) => f[k] !== undefined).map((k) => `${k}=${f[k]}`).join(' '));
   out.push(`  address ${hex(e.address)}${e.pageSize ? ` (${e.kind} of ${e.pageSize} bytes)` : ' (next table)'}; set: ${setFlags(e.fields).join(' ') || 'none'}`);
   return out;
+}
+
+/** An EPT pointer as `decode --mode eptp` prints it: one summary line, then each problem. */
+export function eptpLines(d: DecodedEptp): string[] {
+  const ad = `A/D ${d.accessedDirty ? 'enabled' : 'disabled'}${d.sssEnforced ? ', supervisor shadow stacks enforced' : ''}`;
+  return [`EPTP ${hex(d.raw, 16)}: root ${hex(d.root)}, ${d.levels}-level walk, memory type ${d.memoryType} (${d.memoryTypeName}), ${ad}`, ...d.problems.map((p) => `  ! ${p}`)];
 }

@@ -1,8 +1,9 @@
 import { hex } from '../util/numbers';
 import { permsText } from './format';
-import { type LeafEvent, type MappedRange, mergeRanges, type WalkEvent } from './mappings';
+import type { MappedRange, WalkEvent } from './mappings';
 import type { Translation } from './translate';
 import type { DecodedEntry } from './types';
+import type { WalkReport } from './walkReport';
 
 /**
  * The JSON shapes of entries, translations and walks, shared by the CLI's --json and the debug
@@ -49,27 +50,16 @@ export function rangeJson(r: MappedRange): Record<string, unknown> {
 }
 
 /** A whole walk: ranges always, leaves on request, and what the walk did not descend into. */
-export function walkJson(mode: string, root: bigint, events: WalkEvent[], ranges: MappedRange[], withLeaves: boolean): Record<string, unknown> {
-  const leaves = events.filter((e): e is LeafEvent => e.kind === 'leaf');
+export function walkJson(mode: string, root: bigint, report: WalkReport, withLeaves: boolean): Record<string, unknown> {
+  const { events } = report;
   return {
     mode,
     root: hex(root),
-    ...(withLeaves ? { leaves: leaves.map(leafJson) } : {}),
-    ranges: ranges.map(rangeJson),
+    ...(withLeaves ? { leaves: report.leaves.map(leafJson) } : {}),
+    ranges: report.ranges.map(rangeJson),
     selfMaps: events.flatMap((e) => (e.kind === 'selfMap' ? [{ va: hex(e.va), size: Number(e.size), entry: hex(e.entry.raw), level: e.level, target: hex(e.targetPa), targetLevel: e.targetLevel }] : [])),
     sharedTables: events.flatMap((e) => (e.kind === 'shared' ? [{ va: hex(e.va), level: e.level, table: hex(e.tablePa), firstVa: hex(e.firstVa) }] : [])),
     faults: events.flatMap((e) => (e.kind === 'bad' ? [{ va: hex(e.va), size: Number(e.size), level: e.level, entry: hex(e.entry.raw), message: e.message }] : [])),
     unreadable: events.flatMap((e) => (e.kind === 'unreadable' ? [{ va: hex(e.va), size: Number(e.size), level: e.level, table: hex(e.tablePa), message: e.message }] : [])),
   };
-}
-
-/** Merges an already collected list of walk events into ranges. */
-export async function rangesOf(events: WalkEvent[]): Promise<MappedRange[]> {
-  const out: MappedRange[] = [];
-  for await (const r of mergeRanges(asAsync(events))) out.push(r);
-  return out;
-}
-
-async function* asAsync<T>(items: T[]): AsyncGenerator<T> {
-  yield* items;
 }

@@ -215,7 +215,7 @@ function sameRights(a: MappedRange, l: LeafEvent): boolean {
 }
 
 /** Merges leaves (in VA order) into ranges, like QEMU's `info mem` but with X and G. */
-export async function* mergeRanges(events: AsyncIterable<WalkEvent>): AsyncGenerator<MappedRange> {
+export async function* mergeRanges(events: AsyncIterable<WalkEvent> | Iterable<WalkEvent>): AsyncGenerator<MappedRange> {
   let cur: MappedRange | undefined;
   for await (const ev of events) {
     if (ev.kind !== 'leaf') continue;

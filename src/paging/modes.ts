@@ -143,31 +143,43 @@ export interface ModeFromRegs {
   reason: string;
 }
 
+/** The paging mode CR4 and EFER select once CR0.PG is set: EFER.LMA, CR4.LA57, CR4.PAE. */
+export function cr3Mode(cr4: bigint, efer: bigint): Exclude<PagingMode, 'ept'> {
+  if (bit(efer, 10)) return bit(cr4, 12) ? 'long5' : 'long4';
+  return bit(cr4, 5) ? 'pae' : 'legacy32';
+}
+
+/**
+ * The root table's physical address in CR3 (SDM vol. 3A tables 4-3, 4-7, 4-12): bits 31:12 in
+ * 32-bit paging, bits 31:5 in PAE paging (the PDPT is 32-byte aligned, bits 4:0 ignored), bits
+ * M-1:12 in 4- and 5-level paging; an EPTP holds its root in bits M-1:12 as well.
+ */
+export function rootOfCr3(mode: PagingMode, cr3: bigint, maxPhyAddr = 52): bigint {
+  if (mode === 'legacy32') return cr3 & 0xffff_f000n;
+  if (mode === 'pae') return cr3 & 0xffff_ffe0n;
+  return cr3 & mask(maxPhyAddr - 1, 12);
+}
+
 /** Chooses the paging mode the way the CPU does: CR0.PG, CR4.PAE, EFER.LMA, CR4.LA57. */
 export function modeFromRegs(regs: ControlRegs, maxPhyAddr = 52): ModeFromRegs {
-  const pg = bit(regs.cr0, 31);
-  const pae = bit(regs.cr4, 5);
-  const lma = bit(regs.efer, 10);
-  const la57 = bit(regs.cr4, 12);
   const context = withDefaults({
     maxPhyAddr,
     pse: bit(regs.cr4, 4) === 1,
     nxe: bit(regs.efer, 11) === 1,
     pke: bit(regs.cr4, 22) === 1,
   });
-  if (!pg) return { mode: 'none', root: 0n, context, reason: 'paging off (CR0.PG=0): virtual = physical' };
-  if (lma) {
-    const mode = la57 ? 'long5' : 'long4';
+  if (!bit(regs.cr0, 31)) return { mode: 'none', root: 0n, context, reason: 'paging off (CR0.PG=0): virtual = physical' };
+  const mode = cr3Mode(regs.cr4, regs.efer);
+  const root = rootOfCr3(mode, regs.cr3, maxPhyAddr);
+  if (mode === 'long4' || mode === 'long5') {
     const pcide = bit(regs.cr4, 17) === 1;
-    const root = regs.cr3 & mask(maxPhyAddr - 1, 12);
     return {
       mode,
       root,
       pcid: pcide ? Number(regs.cr3 & 0xfffn) : undefined,
       context,
-      reason: `${mode} (CR0.PG, EFER.LMA${la57 ? ', CR4.LA57' : ''})`,
+      reason: `${mode} (CR0.PG, EFER.LMA${mode === 'long5' ? ', CR4.LA57' : ''})`,
     };
   }
-  if (pae) return { mode: 'pae', root: regs.cr3 & 0xffffffe0n, context, reason: 'pae (CR0.PG, CR4.PAE)' };
-  return { mode: 'legacy32', root: regs.cr3 & 0xfffff000n, context, reason: 'legacy32 (CR0.PG, no CR4.PAE)' };
+  return { mode, root, context, reason: mode === 'pae' ? 'pae (CR0.PG, CR4.PAE)' : 'legacy32 (CR0.PG, no CR4.PAE)' };
 }

@@ -1,16 +1,7 @@
 import { hex } from '../util/numbers';
 import { displayName, openDumpFile, readExactly } from '../memory/fileSource';
-import {
-  bad,
-  LeFields,
-  readElfSections,
-  SHT_DYNSYM,
-  SHT_NOBITS,
-  SHT_STRTAB,
-  SHT_SYMTAB,
-  type ElfClass,
-  type SectionHeader,
-} from './elfSections';
+import { elfError, ElfFields, type ElfClass } from '../elf/header';
+import { readElfSections, SHT_DYNSYM, SHT_NOBITS, SHT_STRTAB, SHT_SYMTAB, type SectionHeader } from './elfSections';
 import { SymbolTable } from './symbolTable';
 import type { Sym, SymBinding, SymType } from './types';
 
@@ -49,34 +40,34 @@ export async function loadElfSymbols(path: string, opts: LoadElfSymbolsOptions =
     const symtab =
       sections.find((s) => s.type === SHT_SYMTAB) ?? sections.find((s) => s.type === SHT_DYNSYM);
     if (!symtab) {
-      throw bad(
+      throw elfError(
         name,
         'no symbol table (.symtab or .dynsym): the file looks stripped; load the unstripped image (e.g. xen-syms rather than xen.gz, vmlinux rather than bzImage)',
       );
     }
     const strtab = sections[symtab.link];
     if (!strtab || strtab.type !== SHT_STRTAB) {
-      throw bad(
+      throw elfError(
         name,
         `symbol table section ${symtab.index} links to section ${symtab.link}, which is not a string table`,
       );
     }
     const L = SYM_LAYOUT[elfClass];
     if (symtab.entsizeBytes !== BigInt(L.bytes)) {
-      throw bad(name, `symbol entry size ${symtab.entsizeBytes} is not the ELF${elfClass} size ${L.bytes}`);
+      throw elfError(name, `symbol entry size ${symtab.entsizeBytes} is not the ELF${elfClass} size ${L.bytes}`);
     }
     const read = async (s: SectionHeader, what: string): Promise<Uint8Array> => {
       if (s.type === SHT_NOBITS) {
-        throw bad(name, `the ${what} (section ${s.index}) has no contents in the file`);
+        throw elfError(name, `the ${what} (section ${s.index}) has no contents in the file`);
       }
       if (s.offset + s.sizeBytes > sizeBytes) {
-        throw bad(
+        throw elfError(
           name,
           `truncated: the ${what} (section ${s.index}, ${s.sizeBytes} bytes at ${hex(s.offset)}) ends past the end of the file (${hex(sizeBytes)} bytes)`,
         );
       }
       if (s.sizeBytes > BigInt(Number.MAX_SAFE_INTEGER)) {
-        throw bad(name, `the ${what} claims an impossible size ${s.sizeBytes}`);
+        throw elfError(name, `the ${what} claims an impossible size ${s.sizeBytes}`);
       }
       return readExactly(handle, s.offset, Number(s.sizeBytes), name);
     };
@@ -102,7 +93,7 @@ function parseSymbols(
   const strings = Buffer.from(strBytes.buffer, strBytes.byteOffset, strBytes.byteLength);
   const out: Sym[] = [];
   const count = Math.floor(symBytes.length / L.bytes);
-  const f = new LeFields(symBytes, elfClass);
+  const f = new ElfFields(symBytes, elfClass);
   // Entry 0 is the reserved null symbol.
   for (let i = 1; i < count; i++) {
     const at = i * L.bytes;
@@ -114,7 +105,7 @@ function parseSymbols(
     }
     const nameOffset = f.u32(at + L.name);
     if (nameOffset >= strings.length) {
-      throw bad(fileName, `symbol ${i} names string offset ${nameOffset}, past the string table (${strings.length} bytes)`);
+      throw elfError(fileName, `symbol ${i} names string offset ${nameOffset}, past the string table (${strings.length} bytes)`);
     }
     const end = strings.indexOf(0, nameOffset);
     const name = strings.toString('utf8', nameOffset, end < 0 ? strings.length : end);

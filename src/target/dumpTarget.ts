@@ -10,7 +10,6 @@ const NOT_LIVE = (what: string) => new HyperFrameError('TARGET', `a dump is a sn
 export class DumpTarget implements Target {
   readonly phys: PageCache;
   readonly description: string;
-  readonly physicalStrategy = { kind: 'dump' } as const;
   readonly capabilities: TargetCapabilities;
   readonly lastStop: StopEvent = { reason: 'entry', vcpu: 0 };
   readonly running = false;
@@ -18,7 +17,7 @@ export class DumpTarget implements Target {
   private constructor(private readonly dump: Dump) {
     this.phys = new PageCache(dump);
     this.description = dump.description;
-    this.capabilities = { runControl: false, breakpoints: [], writeMemory: dump.kind === 'raw' && dump.writable, monitor: false };
+    this.capabilities = { runControl: false, breakpoints: [], writeMemory: false, monitor: false };
   }
 
   static async open(path: string, opts: { raw?: boolean; base?: bigint } = {}): Promise<DumpTarget> {
@@ -72,10 +71,8 @@ export class DumpTarget implements Target {
     throw NOT_LIVE('be written through virtual addresses');
   }
 
-  async writePhysical(pa: bigint, data: Uint8Array): Promise<void> {
-    if (this.dump.kind !== 'raw' || !this.dump.writable) throw new HyperFrameError('TARGET', `${this.description} is open read-only`);
-    await this.dump.write(pa, data);
-    this.phys.invalidateRange(pa, data.length);
+  async writePhysical(): Promise<void> {
+    throw NOT_LIVE('be written');
   }
 
   physicalBatch<T>(fn: () => Promise<T>): Promise<T> {

@@ -24,12 +24,16 @@ export class LiveTarget implements Target {
   private last: StopEvent | undefined;
   private expecting: 'step' | 'pause' | undefined;
   private disconnectReason: string | undefined;
+  /** How long an interrupt may take to stop the target (the per-request timeout). */
+  private readonly interruptMs: number;
 
   private constructor(
     readonly client: GdbClient,
     private readonly physical: LivePhysical,
     threads: ThreadId[],
+    interruptMs: number,
   ) {
+    this.interruptMs = interruptMs;
     this.threadIds = threads;
     this.phys = new PageCache(physical.mem);
     this.capabilities = {
@@ -51,7 +55,7 @@ export class LiveTarget implements Target {
     try {
       const threads = (await client.threads(false)).map((t) => t.id);
       const physical = await choosePhysical(client, opts.physicalMemory ?? 'auto', threads[0], opts.symbols);
-      return new LiveTarget(client, physical, threads);
+      return new LiveTarget(client, physical, threads, opts.timeoutMs ?? 5000);
     } catch (e) {
       await client.detach().catch(() => undefined);
       throw e;
@@ -167,8 +171,9 @@ export class LiveTarget implements Target {
     return this.physical.batch(fn);
   }
 
+  /** Resolves when the target stops again (the stop also goes to onStop); rejects if the resume fails. */
   async resume(): Promise<void> {
-    this.startResume(undefined, undefined);
+    await this.startResume(undefined, undefined);
   }
 
   private startResume(thread: ThreadId | undefined, step: 'step' | undefined): Promise<StopEvent> {
@@ -185,25 +190,31 @@ export class LiveTarget implements Target {
         return ev;
       },
       (e: unknown) => {
+        // Refused, an unparseable stop reply, the connection lost: no stop comes. The caller of
+        // resume() or step() gets the error; so does a pause() waiting for this run.
         this.pendingResume = undefined;
+        this.expecting = undefined;
         throw e;
       },
     );
-    // Errors reach the awaiting caller (step, pause) or, for a plain resume, the disconnect listeners.
-    p.catch(() => undefined);
+    p.catch(() => undefined); // not an unhandled rejection while only pendingResume holds it
     this.pendingResume = p;
     return p;
   }
 
-  async pause(): Promise<StopEvent> {
+  /**
+   * Stops a running target and resolves with the stop; TIMEOUT after `timeoutMs` (the target
+   * then still runs and may be paused again).
+   */
+  async pause(timeoutMs = this.interruptMs): Promise<StopEvent> {
     const pending = this.pendingResume;
     if (!pending) return this.last ?? { reason: 'pause' };
     if (!this.expecting) this.expecting = 'pause';
-    this.client.interrupt();
+    await this.client.interruptAndWait(timeoutMs);
     return pending;
   }
 
-  step(vcpu: number): Promise<StopEvent> {
+  async step(vcpu: number): Promise<StopEvent> {
     return this.startResume(this.thread(vcpu), 'step');
   }
 
@@ -239,11 +250,23 @@ export class LiveTarget implements Target {
 
   async close(opts: { leavePaused?: boolean } = {}): Promise<void> {
     if (this.client.connection.closed) return;
-    if (opts.leavePaused) {
+    if (!opts.leavePaused) return this.client.detach();
+    try {
       if (this.pendingResume) await this.pause();
+    } finally {
       await this.client.close();
-    } else {
-      await this.client.detach();
     }
+  }
+
+  /** Drops the connection at once, without a word to the stub (when a clean end takes too long). */
+  abort(reason: string): void {
+    this.client.connection.close(reason);
+  }
+
+  /** Stub output we cannot use (an unparseable stop reply), for the user to see. */
+  onProtocolError(listener: (message: string) => void): () => void {
+    const h = (e: HyperFrameError): void => listener(e.message);
+    this.client.on('protocolError', h);
+    return () => this.client.connection.off('protocolError', h);
   }
 }

@@ -28,8 +28,7 @@ export type BreakpointKind = 'software' | 'hardware' | 'write' | 'read' | 'acces
 export type PhysicalStrategy =
   | { kind: 'qemu' } // QEMU's Qqemu.PhyMemMode
   | { kind: 'directMap'; offset: bigint } // virtual reads at offset + pa (Xen 0xffff830000000000, Linux page_offset_base)
-  | { kind: 'identity' } // paging off: virtual = physical
-  | { kind: 'dump' }; // a dump file holds physical memory itself
+  | { kind: 'identity' }; // paging off: virtual = physical
 
 export interface TargetCapabilities {
   runControl: boolean;
@@ -46,7 +45,6 @@ export interface Target {
   /** One line for the user: what this is and how physical memory is reached. */
   readonly description: string;
   readonly capabilities: TargetCapabilities;
-  readonly physicalStrategy: PhysicalStrategy;
   /** Physical memory, cached until the target next runs or is written. */
   readonly phys: PhysMem;
 

@@ -39,8 +39,10 @@ export function bit(v: bigint, n: number): 0 | 1 {
   return ((v >> SHIFT[n]) & 1n) === 1n ? 1 : 0;
 }
 
-/** A mask with bits `hi..lo` set. */
+/** A mask with bits `hi..lo` set (63 >= hi >= lo >= 0). */
 export function mask(hi: number, lo: number): bigint {
+  // A reversed range is a caller's bug (e.g. an unchecked MAXPHYADDR): name it rather than fail on undefined.
+  if (!(lo >= 0 && hi >= lo && hi <= 63)) throw new RangeError(`mask(${hi}, ${lo}): bit range must satisfy 63 >= hi >= lo >= 0`);
   return LOW[hi - lo + 1] << SHIFT[lo];
 }
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/run';
 import { seed004Core, XEN_SAMPLE, xenSampleCore } from '../fixtures/sampleDumps';
+import { buildElfCore } from '../helpers/elfCoreWriter';
 
 async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
@@ -17,6 +18,7 @@ let dir: string;
 let xen: string;
 let pae: string;
 let raw: string;
+let paeSlab: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'hf-cli-'));
   xen = join(dir, 'xen.elf');
@@ -31,7 +33,24 @@ beforeAll(() => {
   dv.setUint32(0x2000 + 5 * 4, 0x345001, true);
   dv.setUint32(0x1000 + 4, 0x00800083, true);
   writeFileSync(raw, img);
+  paeSlab = join(dir, 'pae-slab.elf');
+  writeFileSync(paeSlab, paeSlabCore());
 });
+
+/**
+ * A PAE core whose CR3 points 32 bytes into a page holding two PDPTs, as Linux PAE allocates
+ * them from a 32-byte slab. The other PDPT (at the page start) maps VA 0x400000 elsewhere.
+ */
+function paeSlabCore(): Uint8Array {
+  const mem = new Uint8Array(0x5000);
+  const dv = new DataView(mem.buffer);
+  dv.setBigUint64(0x1000, 0x4001n, true); // the other PDPT: PD at 0x4000
+  dv.setBigUint64(0x1020, 0x2001n, true); // ours: PD at 0x2000
+  dv.setBigUint64(0x2000 + 2 * 8, 0x3003n, true); // PD[2], VA 0x400000: PT at 0x3000
+  dv.setBigUint64(0x3000, 0x5003n, true); // PT[0]: page 0x5000
+  dv.setBigUint64(0x4000 + 2 * 8, 0x600083n, true); // the other space: 2 MiB page at 0x600000
+  return buildElfCore({ elfClass: 32, segments: [{ pa: 0n, data: mem }], vcpus: [{ regs: { eip: 0x400000n, cr0: 0x80000011n, cr3: 0x1020n, cr4: 0x20n } }] });
+}
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('hyperframe decode', () => {
@@ -59,6 +78,13 @@ describe('hyperframe decode', () => {
     expect(b).toEqual(a);
   });
 
+  it('--max-phys-bits at the ends of 32..52 narrows the address field', async () => {
+    const r = JSON.parse((await run('decode', '0x0000001fff000003', '--mode', 'long4', '--max-phys-bits', '36', '--json')).out);
+    // Bits 51:36 are reserved at MAXPHYADDR 36; the address keeps bits 35:12.
+    expect([r.address, r.reserved]).toEqual(['0xfff000000', '0x1000000000']);
+    expect(JSON.parse((await run('decode', '0x1003', '--mode', 'long4', '--max-phys-bits', '32', '--json')).out).address).toBe('0x1000');
+  });
+
   it('decodes an EPTP', async () => {
     expect(JSON.parse((await run('decode', '0x3005e', '--mode', 'eptp', '--json')).out)).toMatchObject({ levels: 4, memoryTypeName: 'WB', accessedDirty: true, root: '0x30000' });
   });
@@ -70,6 +96,10 @@ describe('hyperframe decode', () => {
     [['decode', '0x10000000000000000'], /does not fit in 64 bits/],
     [['decode', '0x1', '--bogus'], /Unknown option '--bogus'/],
     [['frobnicate'], /unknown command 'frobnicate'/],
+    [['decode', '0x1003', '--mode', 'long4', '--max-phys-bits', '8'], /^hyperframe decode: --max-phys-bits 8 is outside 32\.\.52$/],
+    [['decode', '0x1003', '--max-phys-bits', '60'], /--max-phys-bits 60 is outside 32\.\.52/],
+    [['decode', '0x3005e', '--mode', 'eptp', '--max-phys-bits', '0'], /--max-phys-bits 0 is outside 32\.\.52/],
+    [['regs', '--core', '/nonexistent.elf', '--max-phys-bits', '53'], /--max-phys-bits 53 is outside 32\.\.52/],
   ])('bad input %j: one line, exit 2', async (argv, msg) => {
     const r = await run(...(argv as string[]));
     expect(r.code).toBe(2);
@@ -127,6 +157,15 @@ describe('hyperframe walk and translate on an ELF core', () => {
     ]);
     const t = JSON.parse((await run('translate', '0xfde00000', '--core', pae, '--json')).out);
     expect(t.pa).toBe('0xfb14e000');
+  });
+
+  it('regs and translate on a PAE CR3 that is 32-byte aligned: the root is bits 31:5', async () => {
+    const r = await run('regs', '--core', paeSlab);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('cr3       0x0000000000001020  root=0x1020\n');
+    expect(r.out).toContain('# paging: pae (CR0.PG, CR4.PAE), root 0x1020');
+    const t = JSON.parse((await run('translate', '0x400123', '--core', paeSlab, '--json')).out);
+    expect([t.root, t.steps[0].table, t.pa]).toEqual(['0x1020', '0x1020', '0x5123']);
   });
 
   it('--root and --mode override the vCPU', async () => {

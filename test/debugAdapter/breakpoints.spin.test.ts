@@ -2,10 +2,12 @@
  * Breakpoints through the real adapter on the long4spin guest (two vCPUs in one loop, symbols
  * from its own ELF): instruction and function breakpoints with the right thread, conditions on a
  * vCPU's CR3 (false: never stops; true: only that vCPU), hit counts, hardware mode, watchpoints on
- * the counter, breakpoints changed while running, and honest refusals.
+ * the counter, breakpoints changed while running, and honest refusals. A proxy records the packets
+ * the adapter sends (QEMU under TCG treats Z1 like Z0: only the packet shows the mode was used).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NO_LINE_INFO } from '../../src/debugAdapter/breakpointTable';
+import { GdbProxy } from '../gdbstub/gdbProxy';
 import { bootGuest, parseXp, type BootedGuest } from '../guests/harness';
 import { SPIN } from '../guests/long4spin.expected';
 import { connectClient, ref, type Client } from './session.harness';
@@ -16,15 +18,18 @@ async function counter(g: BootedGuest): Promise<bigint> {
 
 describe('breakpoints on long4spin', () => {
   let guest: BootedGuest;
+  let proxy: GdbProxy;
   let c: Client;
 
   beforeAll(async () => {
     guest = await bootGuest('long4spin');
+    proxy = await GdbProxy.start(guest.gdbPort);
     c = await connectClient();
-    await c.start('attach', { port: guest.gdbPort, symbols: [guest.elfPath], timeout: 3000 });
+    await c.start('attach', { port: proxy.port, symbols: [guest.elfPath], timeout: 3000 });
   });
   afterAll(async () => {
     await c?.close();
+    await proxy?.close();
     await guest?.stop();
   });
 
@@ -49,7 +54,7 @@ describe('breakpoints on long4spin', () => {
     const stop = await cont();
     expect(stop.body).toMatchObject({ reason: 'breakpoint', hitBreakpointIds: [bp.id] });
     const frames = await c.frames(stop.body.threadId ?? 0);
-    expect(frames[0]).toMatchObject({ name: 'spin_recurse', instructionPointerReference: ref(SPIN.spin_recurse) });
+    expect(frames[0]).toMatchObject({ name: 'spin_recurse', instructionPointerReference: `v${(stop.body.threadId ?? 1) - 1}:${ref(SPIN.spin_recurse)}` });
     await c.setFunctionBreakpoints([]);
   });
 
@@ -108,8 +113,10 @@ describe('breakpoints on long4spin', () => {
   });
 
   it('stops at a hardware breakpoint (mode "hardware", Z1)', async () => {
+    const from = proxy.sent.length;
     const [bp] = await c.setInstructionBreakpoints([{ instructionReference: ref(SPIN.spin_after_recurse), mode: 'hardware' }]);
     expect(bp.verified).toBe(true);
+    expect(proxy.packets(/^Z\d,/, from)).toEqual([`Z1,${SPIN.spin_after_recurse.toString(16)},1`]);
     const stop = await cont();
     expect(stop.body).toMatchObject({ reason: 'breakpoint', hitBreakpointIds: [bp.id] });
     expect(await c.pc(stop.body.threadId ?? 0)).toBe(SPIN.spin_after_recurse);

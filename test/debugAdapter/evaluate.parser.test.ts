@@ -3,7 +3,7 @@ import { type Expr, ExpressionError } from '../../src/debugAdapter/evaluate/ast'
 import { evaluateExpr, type EvalEnv } from '../../src/debugAdapter/evaluate/evaluator';
 import { tokenize } from '../../src/debugAdapter/evaluate/lexer';
 import { parseExpression } from '../../src/debugAdapter/evaluate/parser';
-import { registerByName } from '../../src/debugAdapter/registers';
+import { registerByName } from '../../src/x86/registers';
 
 /** The tree as a fully parenthesised string: precedence made visible. */
 function show(e: Expr): string {

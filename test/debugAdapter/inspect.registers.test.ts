@@ -4,6 +4,7 @@
  * register writes (whole registers and single bits) checked through QEMU's monitor.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RootsResult } from '../../src/debugAdapter/customRequests';
 import { EXPECTED, parseInfoRegisters } from '../guests/harness';
 import { liveInspection, type LiveInspection, variablesOf } from './inspect.helpers';
 
@@ -175,5 +176,62 @@ describe('Registers scopes per vCPU on long4smp', () => {
     })()).get(vcpu)!;
     expect(BigInt(control.get('cr0')!.value)).toBe(mon.get('cr0'));
     expect(segment.get('cs')!.value).toBe(`0x${mon.get('cs')!.toString(16).padStart(4, '0')}`);
+  });
+});
+
+describe('CR3 on the pae guest with a PDPT 32 bytes into its page', () => {
+  // SDM vol. 3A table 4-7: in PAE paging CR3 bits 31:5 locate the PDPT. Linux PAE allocates
+  // PDPTs from a 32-byte slab, so a root 32 bytes into a page is ordinary there.
+  const PDPT = 0x11_0000n;
+  const SLAB_PDPT = PDPT + 0x20n;
+  const [PD0, PD1, PD2] = [0x11_1000n, 0x11_2000n, 0x11_3000n];
+  let li: LiveInspection;
+  beforeAll(async () => {
+    li = await liveInspection('pae');
+    // A second PDPT beside the guest's: its slot 3 points at PD0, so VA 0xc0600000 maps as
+    // VA 0x600000 does (a 2 MiB page at PA 0x600000) instead of not at all.
+    const entries = [PD0, PD1, PD2, PD0].map((pd) => pd | 1n);
+    const bytes = Buffer.alloc(32);
+    entries.forEach((e, i) => bytes.writeBigUInt64LE(e, i * 8));
+    await li.inspection.writeMemory({ memoryReference: `p:0x${SLAB_PDPT.toString(16)}`, data: bytes.toString('base64') });
+  });
+  afterAll(async () => {
+    await li?.close();
+  });
+
+  const control = async () => {
+    const s = (await li.inspection.scopes(0)).find((x) => x.name === 'Control')!;
+    return variablesOf(li.inspection, s.variablesReference);
+  };
+
+  it("setVariable on CR3's root takes a 32-byte-aligned PDPT; QEMU loads it", async () => {
+    const cr3 = (await control()).get('cr3')!;
+    expect(cr3.value).toBe('0x0000000000110000');
+    const kids = await variablesOf(li.inspection, cr3.ref);
+    expect([...kids.keys()]).toEqual(['root']); // PAE CR3 has no PWT/PCD (bits 4:0 ignored)
+    await expect(li.inspection.setVariable({ variablesReference: cr3.ref, name: 'root', value: '0x110010' })).rejects.toThrow(
+      'root 0x110010 is not a 32-byte-aligned physical address below 2^32',
+    );
+    await li.inspection.setVariable({ variablesReference: cr3.ref, name: 'root', value: '0x110020' });
+    expect(parseInfoRegisters(await li.guest.hmp('info registers')).get(0)!.get('cr3')).toBe(SLAB_PDPT);
+  });
+
+  it('the Registers view, its memory reference, the console and the roots request show root 0x110020', async () => {
+    const vars = await control();
+    const cr3 = vars.get('cr3')!;
+    expect(cr3).toMatchObject({ value: '0x0000000000110020', memoryReference: 'p:0x110020' });
+    expect((await variablesOf(li.inspection, cr3.ref)).get('root')).toMatchObject({ value: '0x0000000000110020', memoryReference: 'p:0x110020' });
+    expect(vars.get('paging')!.value).toBe('pae (CR0.PG, CR4.PAE), root 0x110020');
+    const regs = (await li.inspection.evaluate({ expression: 'regs', context: 'repl' }, 0))!.result;
+    expect(regs).toContain(' cr3 0x0000000000110020  root=0x110020\n');
+    const roots = (await li.inspection.customRequest('hyperframe/roots', {})) as RootsResult;
+    expect(roots.roots).toEqual([{ vcpu: 0, cr3: '0x110020', mode: 'pae', root: '0x110020' }]);
+  });
+
+  it('translation walks the PDPT at 0x110020, as QEMU does', async () => {
+    expect(await li.guest.hmp('gva2gpa 0xc0600123')).toMatch(/gpa: 0x600123/);
+    const t = (await li.inspection.evaluate({ expression: 'translate 0xc0600123', context: 'repl' }, 0))!.result;
+    expect(t).toContain('pae, root 0x110020');
+    expect(t).toMatch(/^PA 0x600123 /m);
   });
 });

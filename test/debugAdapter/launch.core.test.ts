@@ -33,7 +33,7 @@ describe('launch with an ELF core', () => {
     expect(await c.threads()).toEqual([{ id: 1, name: 'CPU 0' }]);
     const frames = await c.frames(1);
     expect(frames).toHaveLength(1);
-    expect(frames[0]).toMatchObject({ name: '0xffff82d040000000', instructionPointerReference: '0xffff82d040000000', presentationHint: 'normal' });
+    expect(frames[0]).toMatchObject({ name: '0xffff82d040000000', instructionPointerReference: 'v0:0xffff82d040000000', presentationHint: 'normal' });
     expect(c.consoleText()).toMatch(/xen\.core/);
   });
 

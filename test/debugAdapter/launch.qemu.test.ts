@@ -1,7 +1,9 @@
 /**
  * `launch` with QEMU: the adapter starts qemu-system-x86_64 itself (no shell, a gdbstub on a port
- * it picks), streams QEMU's output to the Debug Console, and ends QEMU with the session unless
- * told to leave it. QEMU that exits at once is reported with its own words.
+ * it picks), streams QEMU's output to the Debug Console, and ends QEMU with the session (leaving it
+ * running is tested with the built adapter, session.built.test.ts: only a separate adapter process
+ * shows whether QEMU outlives it). QEMU that exits at once is reported with its own words; a CPU
+ * at its reset vector shows real mode's linear pc.
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -9,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildGuest, HmpClient } from '../guests/harness';
+import { buildGuest } from '../guests/harness';
 import { connectClient } from './session.harness';
 
 const QEMU = process.env.HF_QEMU ?? 'qemu-system-x86_64';
@@ -71,27 +73,23 @@ describe('launch QEMU', () => {
     }
   });
 
-  it('stops at entry, and with terminateDebuggee false leaves QEMU running and the VM resumed', async () => {
+  it('at the reset vector (-S, real mode): pc is CS.base + IP, and a step follows the far jump', async () => {
     const c = await connectClient();
-    const monitor = join(dir, 'mon.sock');
-    let pid = -1;
     try {
-      const processEvent = c.event<DebugProtocol.ProcessEvent>('process', 15_000);
-      const stop = await c.start('launch', { qemuPath: QEMU, args: [...guestArgs(elf), '-monitor', `unix:${monitor},server=on,wait=off`] });
-      pid = (await processEvent).body.systemProcessId ?? -1;
+      const stop = await c.start('launch', { qemuPath: QEMU, args: ['-accel', 'tcg', '-display', 'none', '-nodefaults', '-S', '-m', '64'] });
       expect(stop?.body).toMatchObject({ reason: 'entry', threadId: 1 });
-      expect((await c.threads()).map((t) => t.id)).toEqual([1]);
-      await c.disconnect({ terminateDebuggee: false });
-      expect(alive(pid)).toBe(true);
-      const hmp = await HmpClient.connect(monitor, Date.now() + 5000, () => alive(pid));
-      try {
-        expect(await hmp.command('info status', 5000)).toMatch(/VM status: running/);
-      } finally {
-        hmp.close();
-      }
+      // CS = f000 with its reset base 0xffff0000 (not f000 × 16), IP = 0xfff0.
+      const [frame] = await c.frames(1);
+      expect(frame.instructionPointerReference).toBe('v0:0xfffffff0');
+      const dis = (await c.dc.customRequest('disassemble', { memoryReference: frame.instructionPointerReference, instructionCount: 1 })) as DebugProtocol.DisassembleResponse;
+      expect(dis.body?.instructions[0].instruction).toMatch(/jmp/i);
+      // `next` decodes the far jump at the linear pc (not a call: one step), which lands at f000:e05b.
+      const stepped = await c.runTo(() => c.dc.nextRequest({ threadId: 1 }));
+      expect(stepped.body).toMatchObject({ reason: 'step', threadId: 1 });
+      expect(await c.pc(1)).toBe(0xfe05bn);
+      await c.disconnect();
     } finally {
       await c.close();
-      if (pid > 0 && alive(pid)) process.kill(pid, 'SIGKILL');
     }
   });
 

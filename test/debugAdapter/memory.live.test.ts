@@ -99,3 +99,43 @@ describe('memory on long4smp', () => {
     await expect(read({ memoryReference: 'v7:0x10', count: 1 })).rejects.toThrow(/no vCPU 7/);
   });
 });
+
+describe('writes across the end of a mapping on long4', () => {
+  // VA 0x1f1000 maps PA 0x301000 (4 KiB); VA 0x1f2000 is not mapped (long4.expected.ts).
+  const LAST_PAGE_VA = 0x1f_1000n;
+  const LAST_PAGE_PA = 0x30_1000n;
+  let li: LiveInspection;
+  beforeAll(async () => {
+    li = await liveInspection('long4');
+  });
+  afterAll(async () => {
+    await li?.close();
+  });
+
+  const xpBytes = async (pa: bigint, n: number) => parseXp(await li.guest.hmp(`xp /${n}bx 0x${pa.toString(16)}`)).map(Number);
+  const ramp = (n: number, from: number) => Array.from({ length: n }, (_, i) => (from + i) & 0xff);
+
+  it('allowPartial: the mapped prefix is written and counted, the console says why it stopped', async () => {
+    const data = ramp(16, 0x40);
+    const w = await li.inspection.writeMemory({ memoryReference: `v0:0x${(LAST_PAGE_VA + 0xff8n).toString(16)}`, data: enc(data), allowPartial: true });
+    expect(w).toEqual({ offset: 0, bytesWritten: 8 });
+    expect(await xpBytes(LAST_PAGE_PA + 0xff8n, 8)).toEqual(data.slice(0, 8));
+    expect(li.logs.at(-1)).toMatch(/^writeMemory v0:0x1f1ff8: 8 of 16 bytes written: .*E14.*\(the first 8 of 16 bytes from 0x1f1ff8 were written\)\n$/);
+  });
+
+  it('allowPartial: a write of several packets stops at the page, not at a packet', async () => {
+    // 0x1800 bytes from the middle of the page: 0x800 land, in more than one packet.
+    const data = ramp(0x1800, 0x11);
+    const w = await li.inspection.writeMemory({ memoryReference: `v0:0x${(LAST_PAGE_VA + 0x800n).toString(16)}`, data: enc(data), allowPartial: true });
+    expect(w?.bytesWritten).toBe(0x800);
+    expect(await xpBytes(LAST_PAGE_PA + 0x800n, 8)).toEqual(data.slice(0, 8));
+    expect(await xpBytes(LAST_PAGE_PA + 0xff8n, 8)).toEqual(data.slice(0x7f8, 0x800));
+  });
+
+  it('without allowPartial: refused before any byte is written', async () => {
+    const before = await xpBytes(LAST_PAGE_PA + 0xff8n, 8);
+    const write = li.inspection.writeMemory({ memoryReference: `v0:0x${(LAST_PAGE_VA + 0xff8n).toString(16)}`, data: enc(ramp(16, 0xa0)) });
+    await expect(write).rejects.toThrow(/^nothing written: 0x1f2000 in the 16-byte range at 0x1f1ff8 cannot be reached on vCPU 0/);
+    expect(await xpBytes(LAST_PAGE_PA + 0xff8n, 8)).toEqual(before);
+  });
+});

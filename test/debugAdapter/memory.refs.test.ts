@@ -10,6 +10,8 @@ import {
   virtualRef,
   writeSpace,
 } from '../../src/debugAdapter/memoryRefs';
+import { MemoryWriteError } from '../../src/gdbstub/memory';
+import { HyperFrameError } from '../../src/util/errors';
 
 describe('memory references', () => {
   it.each<[string, MemoryRef]>([
@@ -106,7 +108,7 @@ describe('partial reads', () => {
   });
 
   it('physical reads and writes go through one physical batch', async () => {
-    const m = fakeMemory([0n, 0n]);
+    const m = fakeMemory([0x4000_0000n, 0x4000_1000n]);
     const r = await readSpace(m, { kind: 'physical' }, 0x12345n, 8);
     expect([...r.data]).toEqual(new Array(8).fill(0x45));
     expect(m.batches).toBe(1);
@@ -114,6 +116,30 @@ describe('partial reads', () => {
     await writeSpace(m, { kind: 'virtual', vcpu: 1 }, 0x40000000n, Uint8Array.of(3));
     expect(m.batches).toBe(2);
     expect(m.writes).toEqual(['p:800000=1,2', 'v1:40000000=3']);
+  });
+
+  it('without allowPartial, a virtual write probes each page first and writes nothing when one is unmapped', async () => {
+    const m = fakeMemory([0x1000n, 0x3000n]);
+    await expect(writeSpace(m, { kind: 'virtual', vcpu: 0 }, 0x1ff8n, new Uint8Array(0x1010))).rejects.toThrow(
+      'nothing written: 0x3000 in the 4112-byte range at 0x1ff8 cannot be reached on vCPU 0 (E14 at 3000)',
+    );
+    expect(m.reads).toEqual(['v0:1ff8+1', 'v0:2000+1', 'v0:3000+1']);
+    expect(m.writes).toEqual([]);
+  });
+
+  it('a write the target refuses part-way reports the bytes that landed', async () => {
+    const m = fakeMemory([0x1000n, 0x3000n]);
+    m.writeVirtual = async () => {
+      throw new MemoryWriteError(new HyperFrameError('TARGET', 'E14'), 8, 'the stub refused: E14 (the first 8 of 16 bytes were written)');
+    };
+    const w = await writeSpace(m, { kind: 'virtual', vcpu: 0 }, 0x2ff8n, new Uint8Array(16), true);
+    expect(w).toEqual({ bytesWritten: 8, error: 'the stub refused: E14 (the first 8 of 16 bytes were written)' });
+    expect(m.reads).toEqual([]); // allowPartial: no probe
+    // Nothing landed: the refusal is the answer.
+    m.writeVirtual = async () => {
+      throw new MemoryWriteError(new HyperFrameError('TARGET', 'E14'), 0, 'the stub refused: E14');
+    };
+    await expect(writeSpace(m, { kind: 'virtual', vcpu: 0 }, 0x2ff8n, new Uint8Array(16), true)).rejects.toThrow('the stub refused: E14');
   });
 
   it('refuses absurd sizes', async () => {

@@ -4,10 +4,13 @@
  * physical-memory mode. Then configurations that must fail at once with one clear message.
  */
 import { createServer } from 'node:net';
+import type { DebugProtocol } from '@vscode/debugprotocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GdbClient } from '../../src/gdbstub/client';
-import { bootGuest, EXPECTED, GUEST_NAMES, type BootedGuest } from '../guests/harness';
-import { connectClient, type Client } from './session.harness';
+import { GdbProxy } from '../gdbstub/gdbProxy';
+import { bootGuest, EXPECTED, GUEST_NAMES, parseXp, type BootedGuest } from '../guests/harness';
+import { SPIN } from '../guests/long4spin.expected';
+import { connectClient, ref, type Client } from './session.harness';
 
 async function waitRunning(g: BootedGuest): Promise<string> {
   let status = '';
@@ -47,7 +50,7 @@ describe.each(GUEST_NAMES)('attach to the %s guest', (name) => {
       const frames = await client.frames(cpu.index + 1);
       expect(frames.length).toBeGreaterThanOrEqual(1);
       const rip = cpu.registers.rip ?? cpu.registers.eip;
-      expect(BigInt(frames[0].instructionPointerReference ?? '')).toBe(rip);
+      expect(frames[0].instructionPointerReference).toBe(`v${cpu.index}:0x${(rip ?? 0n).toString(16)}`);
       expect(frames[0].presentationHint).toBe('normal');
       // No symbols were given: one honest frame, named by its address.
       expect(frames).toHaveLength(1);
@@ -191,5 +194,131 @@ describe('attach with a bad configuration fails at once with one clear message',
 
   it('with a symbol file that does not exist', async () => {
     await expect(attach({ port: 1234, symbols: ['/nonexistent/xen-syms'] })).rejects.toThrow(/xen-syms/);
+  });
+
+  // Handlers that need the debuggee before their first await used to throw out of the dispatcher,
+  // which answered with its own error 1104 and a stack trace instead of the message.
+  it.each([
+    ['next', { threadId: 1 }],
+    ['stepIn', { threadId: 1 }],
+    ['stepOut', { threadId: 1 }],
+    ['readMemory', { memoryReference: '0x1000', count: 4 }],
+    ['disassemble', { memoryReference: '0x1000', instructionCount: 1 }],
+    ['evaluate', { expression: '1 + 1' }],
+    ['stackTrace', { threadId: 1 }],
+  ])('%s before attach: answers "not attached" as its error', async (command, args) => {
+    await expect(client.dc.send(command, args)).rejects.toThrow(/^not attached: start the session with attach or launch first$/);
+  });
+});
+
+async function counterOf(g: BootedGuest): Promise<bigint> {
+  return parseXp(await g.hmp(`xp /1gx ${ref(SPIN.spin_counter)}`))[0] ?? -1n;
+}
+
+/** The VM runs: QEMU says so and the counter moves. */
+async function runsAgain(g: BootedGuest): Promise<void> {
+  expect(await waitRunning(g)).toMatch(/VM status: running/);
+  const a = await counterOf(g);
+  await new Promise((r) => setTimeout(r, 100));
+  expect(await counterOf(g)).toBeGreaterThan(a + 1000n);
+}
+
+describe('a session that ends while it is still attaching', () => {
+  let guest: BootedGuest;
+  let proxy: GdbProxy;
+  beforeAll(async () => {
+    guest = await bootGuest('long4spin');
+    proxy = await GdbProxy.start(guest.gdbPort);
+  });
+  afterAll(async () => {
+    await proxy?.close();
+    await guest?.stop();
+  });
+
+  /** Starts an attach whose negotiation the proxy holds (QEMU has already paused the VM at connect). */
+  async function heldAttach(c: Client): Promise<{ attach: Promise<unknown>; from: number }> {
+    await c.dc.initializeRequest({ adapterID: 'hyperframe', pathFormat: 'path' });
+    proxy.hold();
+    const from = proxy.sent.length;
+    const attach = c.dc.attachRequest({ port: proxy.port, timeout: 5000 } as never);
+    attach.catch(() => undefined);
+    await proxy.until(() => proxy.sent.length > from, 'the first packet of the attach');
+    let status = '';
+    for (let i = 0; i < 250 && !/paused/.test(status); i++) {
+      status = await guest.hmp('info status');
+      if (!/paused/.test(status)) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(status).toMatch(/paused/);
+    return { attach, from };
+  }
+
+  it('disconnect: waits for the attach, then detaches at once', async () => {
+    const c = await connectClient();
+    try {
+      const { attach, from } = await heldAttach(c);
+      const disconnected = c.dc.disconnectRequest({});
+      const end = Date.now() + 5000;
+      while (!c.consoleText().includes('the session ends while it is starting') && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+      proxy.release();
+      await disconnected;
+      await expect(attach).rejects.toThrow(/the session ended while it was starting; the machine was let go at once/);
+      expect(proxy.sent.slice(from)).toContain('D;1');
+      await runsAgain(guest);
+    } finally {
+      proxy.release();
+      await c.close();
+    }
+  });
+
+  it('the client gone: still lets go of the machine once it is reached', async () => {
+    const c = await connectClient();
+    try {
+      const { from } = await heldAttach(c);
+      // Drops the socket without a DAP goodbye (a disconnect request would wait for an answer).
+      (c.dc as unknown as { stopAdapter(): void }).stopAdapter();
+      // Nothing tells when the adapter has seen the socket close; either way round the VM must run.
+      await new Promise((r) => setTimeout(r, 300));
+      proxy.release();
+      await proxy.until(() => proxy.sent.slice(from).includes('D;1'), 'the detach');
+      await runsAgain(guest);
+    } finally {
+      proxy.release();
+    }
+  });
+});
+
+describe('the vCPU in focus (long4smp: VA 0x40000000 is 0x800000 on CPU 0, 0x900000 on CPU 1)', () => {
+  let guest: BootedGuest;
+  let c: Client;
+  beforeAll(async () => {
+    guest = await bootGuest('long4smp');
+    c = await connectClient();
+    const stop = await c.start('attach', { port: guest.gdbPort, timeout: 3000 });
+    expect(stop?.body.threadId).toBe(1);
+  });
+  afterAll(async () => {
+    await c?.close();
+    await guest?.stop();
+  });
+
+  const bytes = (b: number): string => Buffer.alloc(8, b).toString('base64');
+  const read = async (memoryReference: string): Promise<string> =>
+    ((await c.dc.customRequest('readMemory', { memoryReference, count: 8 })) as DebugProtocol.ReadMemoryResponse).body?.data ?? '';
+
+  it('names the vCPU in instruction pointer references; a call stack does not move the focus, a frame does', async () => {
+    await c.dc.customRequest('writeMemory', { memoryReference: 'p:0x800000', data: bytes(0xaa) });
+    await c.dc.customRequest('writeMemory', { memoryReference: 'p:0x900000', data: bytes(0xbb) });
+    const cpu0 = await c.frames(1);
+    const cpu1 = await c.frames(2);
+    expect(cpu0[0].instructionPointerReference).toBe('v0:0xffffffff80000012');
+    expect(cpu1[0].instructionPointerReference).toBe('v1:0xffffffff80000012');
+    // The client asked for CPU 1's stack last: a bare address is still CPU 0's (the stop's).
+    expect(await read('0x40000000')).toBe(bytes(0xaa));
+    expect(await read('v1:0x40000000')).toBe(bytes(0xbb));
+    // Choosing a frame of CPU 1 (scopes) moves the focus there.
+    await c.dc.scopesRequest({ frameId: cpu1[0].id });
+    expect(await read('0x40000000')).toBe(bytes(0xbb));
+    await c.dc.evaluateRequest({ expression: '$rip', frameId: cpu0[0].id, context: 'watch' });
+    expect(await read('0x40000000')).toBe(bytes(0xaa));
   });
 });

@@ -1,63 +1,25 @@
 /**
  * The built adapter as VS Code runs it: `node dist/debugAdapter.js`, DAP over stdin/stdout. One
  * session through DebugClient; then the adapter ended by SIGTERM and by its stdin closing while
- * attached: either way it detaches first and the VM keeps running.
+ * attached: either way it detaches first and the VM keeps running. Then `launch`: a QEMU the
+ * session started ends with it, unless the disconnect says terminateDebuggee: false, in which case
+ * it must outlive the adapter process (whose exit kills the QEMU it still owns).
  */
-import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { join } from 'node:path';
+import { type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bootGuest, type BootedGuest } from '../guests/harness';
+import { bootGuest, buildGuest, HmpClient, type BootedGuest } from '../guests/harness';
 import { SPIN } from '../guests/long4spin.expected';
+import { ADAPTER, buildAdapter, StdioDap } from './session.stdio';
 
-const ROOT = join(__dirname, '..', '..');
-const ADAPTER = join(ROOT, 'dist', 'debugAdapter.js');
+const QEMU = process.env.HF_QEMU ?? 'qemu-system-x86_64';
 
-/** Just enough DAP over a child's stdio to attach and watch for events. */
-class StdioDap {
-  private buf = Buffer.alloc(0);
-  private seq = 1;
-  private readonly waiting = new Map<number, (r: DebugProtocol.Response) => void>();
-  private readonly events: DebugProtocol.Event[] = [];
-  private readonly eventWaiters: { name: string; resolve: (e: DebugProtocol.Event) => void }[] = [];
-
-  constructor(readonly child: ChildProcessWithoutNullStreams) {
-    child.stdout.on('data', (d: Buffer) => this.onData(d));
-  }
-
-  private onData(d: Buffer): void {
-    this.buf = Buffer.concat([this.buf, d]);
-    for (;;) {
-      const head = this.buf.indexOf('\r\n\r\n');
-      if (head < 0) return;
-      const len = Number(/Content-Length: (\d+)/.exec(this.buf.subarray(0, head).toString())?.[1]);
-      if (this.buf.length < head + 4 + len) return;
-      const msg = JSON.parse(this.buf.subarray(head + 4, head + 4 + len).toString()) as DebugProtocol.ProtocolMessage;
-      this.buf = this.buf.subarray(head + 4 + len);
-      if (msg.type === 'response') this.waiting.get((msg as DebugProtocol.Response).request_seq)?.(msg as DebugProtocol.Response);
-      if (msg.type === 'event') {
-        const ev = msg as DebugProtocol.Event;
-        const i = this.eventWaiters.findIndex((w) => w.name === ev.event);
-        if (i >= 0) this.eventWaiters.splice(i, 1)[0].resolve(ev);
-        else this.events.push(ev);
-      }
-    }
-  }
-
-  request(command: string, args: unknown): Promise<DebugProtocol.Response> {
-    const seq = this.seq++;
-    const json = JSON.stringify({ type: 'request', seq, command, arguments: args });
-    this.child.stdin.write(`Content-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`);
-    return new Promise((resolve) => this.waiting.set(seq, resolve));
-  }
-
-  event(name: string): Promise<DebugProtocol.Event> {
-    const i = this.events.findIndex((e) => e.event === name);
-    if (i >= 0) return Promise.resolve(this.events.splice(i, 1)[0]);
-    return new Promise((resolve) => this.eventWaiters.push({ name, resolve }));
-  }
-}
+beforeAll(() => buildAdapter(), 120_000);
 
 async function statusSoon(g: BootedGuest, want: RegExp): Promise<string> {
   let s = '';
@@ -72,9 +34,8 @@ describe('the built adapter (node dist/debugAdapter.js)', () => {
   let guest: BootedGuest;
 
   beforeAll(async () => {
-    execFileSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT, stdio: 'pipe' });
     guest = await bootGuest('long4');
-  }, 120_000);
+  });
   afterAll(async () => guest?.stop());
 
   it('runs a session over stdio: attach, entry stop, threads, disconnect', async () => {
@@ -112,7 +73,7 @@ describe('the built adapter (node dist/debugAdapter.js)', () => {
       await dc.nextRequest({ threadId });
       expect(((await stepped) as DebugProtocol.StoppedEvent).body).toMatchObject({ reason: 'step', threadId });
       const frames = (await dc.stackTraceRequest({ threadId })).body.stackFrames;
-      expect(frames[0]).toMatchObject({ name: 'spin_main+0xa', instructionPointerReference: `0x${SPIN.spin_after_func.toString(16)}` });
+      expect(frames[0]).toMatchObject({ name: 'spin_main+0xa', instructionPointerReference: `v${threadId - 1}:0x${SPIN.spin_after_func.toString(16)}` });
       await dc.disconnectRequest({});
     } finally {
       await dc.stop();
@@ -124,10 +85,9 @@ describe('the built adapter (node dist/debugAdapter.js)', () => {
     ['SIGTERM', (p: ChildProcessWithoutNullStreams) => p.kill('SIGTERM')],
     ['its stdin closing', (p: ChildProcessWithoutNullStreams) => p.stdin.end()],
   ])('detaches before exiting on %s', async (_what, end) => {
-    const child = spawn(process.execPath, [ADAPTER], { stdio: ['pipe', 'pipe', 'pipe'] });
-    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    const dap = StdioDap.start();
+    const { child, exited } = dap;
     try {
-      const dap = new StdioDap(child);
       await dap.request('initialize', { adapterID: 'hyperframe', pathFormat: 'path' });
       const attach = await dap.request('attach', { port: guest.gdbPort });
       expect(attach.success).toBe(true);
@@ -140,6 +100,97 @@ describe('the built adapter (node dist/debugAdapter.js)', () => {
       expect(await statusSoon(guest, /running/)).toMatch(/VM status: running/);
     } finally {
       child.kill('SIGKILL');
+    }
+  });
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function gone(pid: number, ms = 5000): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (alive(pid) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+  return !alive(pid);
+}
+
+describe('launch with the built adapter: QEMU lives as long as the session, unless told otherwise', () => {
+  let elf: string;
+  let dir: string;
+  const pids: number[] = [];
+
+  beforeAll(async () => {
+    elf = await buildGuest('long4');
+    dir = await mkdtemp(join(tmpdir(), 'hf-launch-built-'));
+  });
+  afterAll(async () => {
+    for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const args = (monitor: string): string[] => [
+    '-accel', 'tcg', '-display', 'none', '-nodefaults', '-no-reboot', '-serial', 'stdio',
+    '-m', '64', '-cpu', 'qemu64,+pdpe1gb', '-kernel', elf, '-monitor', `unix:${monitor},server=on,wait=off`,
+  ];
+
+  /** Launches QEMU through a fresh adapter process, stopped at entry; its pid. */
+  async function launch(dap: StdioDap, monitor: string): Promise<number> {
+    const processEvent = dap.event('process');
+    const stop = await dap.start('launch', { qemuPath: QEMU, args: args(monitor) });
+    expect(stop?.body).toMatchObject({ reason: 'entry', threadId: 1 });
+    const pid = ((await processEvent) as DebugProtocol.ProcessEvent).body.systemProcessId ?? -1;
+    pids.push(pid);
+    expect(alive(pid)).toBe(true);
+    return pid;
+  }
+
+  it('terminateDebuggee false: QEMU outlives the adapter, running, its output in the files it named', async () => {
+    const dap = StdioDap.start();
+    const monitor = join(dir, 'kept.sock');
+    try {
+      const pid = await launch(dap, monitor);
+      const r = await dap.request('disconnect', { terminateDebuggee: false });
+      expect(r.success).toBe(true);
+      await dap.exited; // the adapter is gone, with its exit hook
+      expect(alive(pid)).toBe(true);
+      const hmp = await HmpClient.connect(monitor, Date.now() + 5000, () => alive(pid));
+      try {
+        expect(await hmp.command('info status', 5000)).toMatch(/VM status: running/);
+      } finally {
+        hmp.close();
+      }
+      const said = new RegExp(`detached; the machine is running\\. QEMU \\(pid ${pid}\\) keeps running after this session; its output goes to (\\S+stdout\\.log) and (\\S+stderr\\.log)`);
+      const m = said.exec(dap.consoleText());
+      expect(m, dap.consoleText()).not.toBeNull();
+      // The guest printed its marker once resumed: into the file, with no adapter to read it.
+      const log = m?.[1] ?? '';
+      const end = Date.now() + 10_000;
+      while (!(existsSync(log) && readFileSync(log, 'utf8').includes('HF-GUEST-READY long4')) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+      expect(readFileSync(log, 'utf8')).toContain('HF-GUEST-READY long4');
+      process.kill(pid, 'SIGKILL');
+      await rm(dirname(log), { recursive: true, force: true });
+    } finally {
+      dap.child.kill('SIGKILL');
+    }
+  });
+
+  it.each([
+    ['a disconnect', (dap: StdioDap) => void dap.request('disconnect', {})],
+    ['SIGTERM to the adapter', (dap: StdioDap) => dap.child.kill('SIGTERM')],
+  ])('%s ends the QEMU the session launched', async (_what, end) => {
+    const dap = StdioDap.start();
+    try {
+      const pid = await launch(dap, join(dir, `ended-${pids.length}.sock`));
+      end(dap);
+      await dap.exited;
+      expect(await gone(pid)).toBe(true);
+    } finally {
+      dap.child.kill('SIGKILL');
     }
   });
 });

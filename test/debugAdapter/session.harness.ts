@@ -5,6 +5,7 @@
  */
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
+import { parseMemoryRef } from '../../src/debugAdapter/memoryRefs';
 import { serveSessions, type SessionServer } from '../../src/debugAdapter/server';
 
 let server: Promise<SessionServer> | undefined;
@@ -90,7 +91,7 @@ export class Client {
   async pc(threadId: number): Promise<bigint> {
     const f = (await this.frames(threadId))[0];
     if (!f?.instructionPointerReference) throw new Error(`no frame for thread ${threadId}`);
-    return BigInt(f.instructionPointerReference);
+    return pcOf(f, threadId);
   }
 
   setInstructionBreakpoints(breakpoints: DebugProtocol.InstructionBreakpoint[]): Promise<DebugProtocol.Breakpoint[]> {
@@ -122,3 +123,12 @@ export class Client {
 
 /** `0x…` for a bigint, as instruction references are written. */
 export const ref = (v: bigint): string => `0x${v.toString(16)}`;
+
+/** A frame's pc from its instruction pointer reference, which must name its thread's vCPU (`v0:0x…`). */
+export function pcOf(frame: DebugProtocol.StackFrame, threadId: number): bigint {
+  const text = frame.instructionPointerReference ?? '';
+  if (!/^v\d+:0x[0-9a-f]+$/.test(text)) throw new Error(`instruction pointer reference '${text}' does not name an address space`);
+  const r = parseMemoryRef(text, -1);
+  if (r.space.kind !== 'virtual' || r.space.vcpu !== threadId - 1) throw new Error(`'${text}' is not in the address space of thread ${threadId}`);
+  return r.address;
+}

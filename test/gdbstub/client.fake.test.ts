@@ -99,6 +99,43 @@ describe('a stub without target description (Xen-like)', () => {
   });
 });
 
+describe('run control (faults QEMU does not produce: a refused resume, a lost or ignored interrupt)', () => {
+  it('rejects a resume the stub refuses, and counts as stopped again', async () => {
+    const [, c] = await open((p) => (p === 'vCont?' ? 'vCont;c;s' : p === 'vCont;c' ? 'E22' : xenLike(p, stub!)));
+    await expect(c.resume()).rejects.toMatchObject({ code: 'TARGET', errno: 0x22, message: expect.stringMatching(/resuming \(vCont;c\): E22/) });
+    expect(c.running).toBe(false);
+    expect(await c.readRegister('rip')).toBe(0xffff82d040200000n);
+  });
+
+  it('sends the interrupt again until the target stops', async () => {
+    let ignored = 0;
+    const [s, c] = await open((p) => {
+      if (p === 'c') return null;
+      if (p === '\x03') return ignored++ < 2 ? null : 'S02';
+      return xenLike(p, stub!);
+    });
+    const resumed = c.resume();
+    expect(c.running).toBe(true);
+    expect(await c.interruptAndWait(5000)).toMatchObject({ kind: 'signal', signal: 2 });
+    expect(await resumed).toMatchObject({ signal: 2 });
+    expect(s.interrupts).toBeGreaterThanOrEqual(3);
+    expect(c.running).toBe(false);
+  });
+
+  it('gives up waiting after its time, the resume still pending; detach is bounded the same way', async () => {
+    const [, c] = await open((p) => (p === 'c' || p === '\x03' ? null : xenLike(p, stub!)), { timeoutMs: 300 });
+    const resumed = c.resume();
+    resumed.catch(() => undefined);
+    const started = Date.now();
+    await expect(c.interruptAndWait(300)).rejects.toMatchObject({ code: 'TIMEOUT', message: 'the target did not stop within 300 ms of an interrupt' });
+    expect(c.running).toBe(true);
+    await expect(c.detach()).rejects.toMatchObject({ code: 'TIMEOUT' });
+    expect(c.connection.closed).toBe(true);
+    expect(Date.now() - started).toBeLessThan(3000);
+    await expect(resumed).rejects.toMatchObject({ code: 'DISCONNECTED' });
+  });
+});
+
 describe('memory chunking', () => {
   /** PacketSize 0x1000 (so the first guess is 0x800) but m capped at 0x100; unmapped from 1 MiB. */
   const capped: FakeHandler = (p) => {

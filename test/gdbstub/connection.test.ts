@@ -123,6 +123,29 @@ describe('GdbConnection', () => {
     expect(stops).toHaveLength(1);
   });
 
+  it('does not take a stop reply that fails to parse for the answer to a request: a PROTOCOL event says so', async () => {
+    const [, c] = await setup((p) => (p === 'g' ? ['T05thread:zz;', 're:g'] : `re:${p}`));
+    const stops: StopReply[] = [];
+    const errors: HyperFrameError[] = [];
+    c.on('stop', (st) => stops.push(st));
+    c.on('protocolError', (e) => errors.push(e));
+    expect(await c.request('g')).toBe('re:g');
+    expect(await c.request('m0,1')).toBe('re:m0,1'); // still in step
+    expect(stops).toEqual([]);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ code: 'PROTOCOL', message: expect.stringMatching(/stop reply that cannot be parsed: 'T05thread:zz;'/) });
+  });
+
+  it('fails a resume whose stop reply does not parse, with a PROTOCOL error naming it', async () => {
+    const [, c] = await setup((p) => (p === 'vCont;c' ? 'T05thread:zz;' : `re:${p}`));
+    await expect(c.request('vCont;c', { kind: 'resume' })).rejects.toMatchObject({
+      code: 'PROTOCOL',
+      message: expect.stringMatching(/the stop reply to 'vCont;c' .* cannot be parsed: 'T05thread:zz;'/),
+    });
+    expect(c.running).toBe(false);
+    expect(await c.request('g')).toBe('re:g');
+  });
+
   it('passes console output to the request and as events', async () => {
     const [, c] = await setup(() => ['O48656c6c6f2c20', 'O776f726c640a', 'OK']);
     const seen: string[] = [];

@@ -44,7 +44,6 @@ describe('QEMU gdbstub', () => {
       packetSize: 0x1000,
       multiprocess: true,
       targetDescription: true,
-      vContSupported: true,
       noAckMode: false,
       phyMemMode: true,
     });
@@ -136,7 +135,7 @@ describe('QEMU gdbstub', () => {
     await c().removeBreakpoint('software', 0xfe05bn);
     const stopped = c().resume();
     stopped.catch(() => undefined); // awaited below; keeps a failed assertion from leaking it
-    await vi.waitFor(() => expect(c().running).toBe(true)); // once the resume packet is queued
+    await vi.waitFor(() => expect(c().connection.running).toBe(true)); // once the resume packet is queued
     await expect(c().readMemory(0n, 1)).rejects.toThrow(/running/);
     await new Promise((r) => setTimeout(r, 200));
     expect(c().interrupt()).toBe(true);

@@ -2,6 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRawImage } from '../../src/memory';
+import { DumpTarget } from '../../src/target/dumpTarget';
+import type { Target } from '../../src/target/target';
 import { pattern } from '../helpers/elfCoreWriter';
 import { makeTempDir, rejection, type TempDir } from './tempFiles';
 
@@ -70,30 +72,17 @@ describe('raw image', () => {
     expect(e.message).toContain('not a regular file');
   });
 
-  it('is read-only unless opened writable', async () => {
-    const img = await openRawImage(path);
+  it('as a dump target it is read-only: no writeMemory capability, physical writes refused, the file unchanged', async () => {
+    const t: Target = await DumpTarget.open(path, { raw: true, base: 0x1000n });
     try {
-      const e = await rejection(img.write(0n, new Uint8Array([1])));
-      expect(e.code).toBe('BAD_ARGUMENT');
-      expect(e.message).toContain('read-only');
+      expect(t.capabilities.writeMemory).toBe(false);
+      const e = await rejection(t.writePhysical(0x1100n, new Uint8Array([0xde, 0xad])));
+      expect(e.code).toBe('TARGET');
+      expect(e.message).toBe('a dump is a snapshot: it cannot be written');
     } finally {
-      await img.close();
+      await t.close();
     }
-  });
-
-  it('writes in place when writable, never growing the file', async () => {
-    const copy = await tmp.file('rw.bin', data);
-    const img = await openRawImage(copy, { base: 0x1000n, writable: true });
-    try {
-      await img.write(0x1100n, new Uint8Array([0xde, 0xad, 0xbe, 0xef]));
-      expect(await img.read(0x10ffn, 6)).toEqual(new Uint8Array([data[0xff], 0xde, 0xad, 0xbe, 0xef, data[0x104]]));
-      expect((await rejection(img.write(0x3fffn, new Uint8Array(2)))).code).toBe('OUT_OF_RANGE');
-    } finally {
-      await img.close();
-    }
-    const onDisk = await readFile(copy);
-    expect(onDisk.length).toBe(0x3000);
-    expect([...onDisk.subarray(0x100, 0x104)]).toEqual([0xde, 0xad, 0xbe, 0xef]);
+    expect(new Uint8Array(await readFile(path))).toEqual(data);
   });
 
   it('rejects reads after close, and close twice is harmless', async () => {

@@ -1,9 +1,9 @@
-import { decodeEntry } from '../../paging/entry';
+import { decodeEntry, entryLevel } from '../../paging/entry';
 import { decodeEptp } from '../../paging/ept';
-import { entryLines, leafLine, rangeHeader, rangeLine, translationLines, walkNoteLine } from '../../paging/format';
-import { type LeafEvent, mappings, type MappedRange, mergeRanges, type WalkEvent } from '../../paging/mappings';
-import { geometry, parseMode, type PagingMode } from '../../paging/modes';
+import { entryLines, eptpLines, translationLines } from '../../paging/format';
+import { parseMode, type PagingMode } from '../../paging/modes';
 import { translate } from '../../paging/translate';
+import { collectWalk, walkLines } from '../../paging/walkReport';
 import { HyperFrameError } from '../../util/errors';
 import { hex } from '../../util/numbers';
 import { optionText, parseArgs } from './args';
@@ -18,21 +18,13 @@ export async function pteCommand(rest: string, env: ReplEnv): Promise<string[]> 
   if (!args.positionals.length) throw new HyperFrameError('BAD_ARGUMENT', 'pte takes a value: pte 0x8000000000900063 [--mode long4] [--level 1]');
   const raw = await env.value(args.positionals.join(' '));
   const modeText = optionText(args, 'mode');
-  if (modeText?.toLowerCase() === 'eptp') {
-    const d = decodeEptp(raw);
-    return [`EPTP ${hex(raw, 16)}: root ${hex(d.root)}, ${d.levels}-level walk, memory type ${d.memoryType} (${d.memoryTypeName}), A/D ${d.accessedDirty ? 'enabled' : 'disabled'}`, ...d.problems.map((p) => `  ! ${p}`)];
-  }
+  if (modeText?.toLowerCase() === 'eptp') return eptpLines(decodeEptp(raw));
   const paging = await env.state.paging(env.vcpu).catch(() => undefined);
   const mode: PagingMode = modeText ? parseMode(modeText) : (paging?.spec?.mode ?? 'long4');
   const levelText = optionText(args, 'level');
-  const top = mode === 'ept' ? 5 : geometry(mode).topLevel;
-  const level = levelText === undefined ? (((raw >> 7n) & 1n) === 1n ? 2 : 1) : Number(await env.value(levelText));
-  if (!Number.isInteger(level) || level < 1 || level > top) {
-    throw new HyperFrameError('BAD_ARGUMENT', `level ${level} does not exist in ${mode} (levels 1..${top}: 1 = PTE, 2 = PDE, …)`);
-  }
+  const level = entryLevel(mode, raw, levelText === undefined ? undefined : Number(await env.value(levelText)));
   const ctx = !modeText || modeText === paging?.spec?.mode ? paging?.spec?.ctx : undefined;
-  const value = mode === 'legacy32' ? raw & 0xffff_ffffn : raw;
-  return entryLines(decodeEntry(value, mode, level, ctx));
+  return entryLines(decodeEntry(raw, mode, level, ctx));
 }
 
 /** `translate VA`: every step of the walk under the vCPU's CR3 (or the configured root). */
@@ -62,27 +54,13 @@ export async function walkCommand(rest: string, env: ReplEnv): Promise<string[]>
   if (!paging.spec) return [`vCPU ${env.vcpu}: ${paging.reason}: there are no tables to walk`];
   const spec = paging.spec;
   const { target } = env.ctx;
-  const events: WalkEvent[] = [];
-  await target.physicalBatch(async () => {
-    for await (const e of mappings(spec, target.phys, { from, to })) events.push(e);
-  });
-  const ranges: MappedRange[] = [];
-  for await (const r of mergeRanges(fromArray(events))) ranges.push(r);
-  const leaves = events.filter((e): e is LeafEvent => e.kind === 'leaf');
+  const report = await target.physicalBatch(() => collectWalk(spec, target.phys, { from, to }));
   const window = from !== undefined || to !== undefined ? ` in ${hex(from ?? 0n)}..${to === undefined ? 'end' : hex(to)}` : '';
-  const head = [`# vCPU ${env.vcpu}: ${paging.reason}: ${leaves.length} pages in ${ranges.length} ranges${window}`];
-  const body = args.options.has('leaves') ? leaves.map((l) => leafLine(l, spec.mode)) : [rangeHeader(spec.mode), ...ranges.map((r) => rangeLine(r, spec.mode))];
-  for (const e of events) {
-    const line = walkNoteLine(e, spec.mode);
-    if (line) body.push(line);
-  }
+  const head = [`# vCPU ${env.vcpu}: ${paging.reason}: ${report.leaves.length} pages in ${report.ranges.length} ranges${window}`];
+  const body = walkLines(report, spec.mode, args.options.has('leaves'));
   if (body.length > limit) {
     const more = body.length - limit;
     return [...head, ...body.slice(0, limit), `… ${more} more line${more === 1 ? '' : 's'}, narrow with --from/--to (or raise --limit)`];
   }
   return [...head, ...body];
-}
-
-async function* fromArray<T>(items: T[]): AsyncGenerator<T> {
-  yield* items;
 }

@@ -1,9 +1,11 @@
-import type { RegisterBit } from '../paging/controlRegs';
+import { decodeCr0, decodeCr3, decodeCr4, decodeEfer } from '../paging/controlRegs';
 import { hex } from '../util/numbers';
+import { decodeFields, type FieldDef, type RegisterBit, setBitNames } from './bitFields';
 
 /**
- * What the Registers scopes know about x86 registers: groups and display order, widths, the
- * RFLAGS bits, selector fields, and which registers hold addresses.
+ * What the register views (the adapter's scopes and console, the CLI's `regs`) know about x86
+ * registers: groups and display order, widths, the RFLAGS bits, selector fields, control-register
+ * decoding, and which registers hold addresses.
  */
 
 export const GENERAL_64 = ['rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rbp', 'rsp', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15', 'rip'];
@@ -26,10 +28,8 @@ export function formatRegister(name: string, value: bigint): string {
   return hex(value, registerDigits(name));
 }
 
-type Def = [name: string, bit: number, meaning: string, width?: number];
-
 // SDM vol. 1, 3.4.3.
-const RFLAGS: Def[] = [
+const RFLAGS: FieldDef[] = [
   ['CF', 0, 'Carry'],
   ['PF', 2, 'Parity'],
   ['AF', 4, 'Auxiliary carry'],
@@ -49,11 +49,7 @@ const RFLAGS: Def[] = [
   ['ID', 21, 'CPUID available'],
 ];
 
-function decodeBits(value: bigint, defs: Def[]): RegisterBit[] {
-  return defs.map(([name, bit, meaning, width = 1]) => ({ name, bit, width, value: (value >> BigInt(bit)) & ((1n << BigInt(width)) - 1n), meaning }));
-}
-
-export const decodeRflags = (v: bigint): RegisterBit[] => decodeBits(v, RFLAGS);
+export const decodeRflags = (v: bigint): RegisterBit[] => decodeFields(v, RFLAGS);
 
 /** A selector's fields: descriptor index, table indicator (0 GDT, 1 LDT), requested privilege level. */
 export function decodeSelector(selector: bigint): RegisterBit[] {
@@ -64,16 +60,18 @@ export function decodeSelector(selector: bigint): RegisterBit[] {
   ];
 }
 
-/** `value` with the field `bit` (of `width` bits) replaced by `field`. */
-export function withField(value: bigint, bit: RegisterBit, field: bigint): bigint {
-  const m = ((1n << BigInt(bit.width)) - 1n) << BigInt(bit.bit);
-  return (value & ~m) | ((field << BigInt(bit.bit)) & m);
-}
-
-/** A bit field's value as shown: `1`/`0` for flags, decimal for small fields, else hex. */
-export function formatBit(b: RegisterBit): string {
-  if (b.width === 1 || b.value < 10n) return b.value.toString();
-  return hex(b.value);
+/**
+ * What the text views print after a control register: the flags set in CR0, CR4 and EFER, CR3's
+ * fields as the mode CR4/EFER select reads them; empty for the others (CR2, CR8).
+ */
+export function controlRegisterText(name: string, regs: Map<string, bigint>, maxPhyAddr = 52): string {
+  const v = regs.get(name);
+  if (v === undefined) return '';
+  if (name === 'cr0') return setBitNames(decodeCr0(v));
+  if (name === 'cr4') return setBitNames(decodeCr4(v));
+  if (name === 'efer') return setBitNames(decodeEfer(v));
+  if (name === 'cr3') return decodeCr3(v, regs.get('cr4') ?? 0n, regs.get('efer') ?? 0n, maxPhyAddr).map((b) => `${b.name}=${hex(b.value)}`).join(' ');
+  return '';
 }
 
 const LOW32: Record<string, string> = { eax: 'rax', ebx: 'rbx', ecx: 'rcx', edx: 'rdx', esi: 'rsi', edi: 'rdi', ebp: 'rbp', esp: 'rsp', eip: 'rip' };
