@@ -2,6 +2,8 @@
  * Builds the test guests from their assembly sources with GNU as + ld (32-bit output, so no
  * multilib compiler is needed). Output goes to test/guests/build/ (gitignored); a guest is
  * rebuilt only when a source, the shared include, the linker script or this file is newer.
+ * `buildGuestIn` takes the folders explicitly, for callers bundled elsewhere (the demo), where
+ * this module's own URL no longer points into test/guests.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -13,6 +15,16 @@ import { GUEST_NAMES, type GuestName } from './expected-types';
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const GUEST_SRC_DIR = join(HERE, 'src');
 export const GUEST_BUILD_DIR = join(HERE, 'build');
+
+/** Where guests are built from and into. */
+export interface GuestDirs {
+  /** test/guests: holds src/ and this file (build.ts), whose flags are an input of every guest. */
+  guestsDir: string;
+  /** Output folder for `<name>.elf`. */
+  buildDir: string;
+}
+
+const DEFAULT_DIRS: GuestDirs = { guestsDir: HERE, buildDir: GUEST_BUILD_DIR };
 
 interface GuestSource {
   source: string;
@@ -69,13 +81,14 @@ async function mtimeMs(path: string): Promise<number | undefined> {
   }
 }
 
-async function upToDate(name: GuestName, out: string): Promise<boolean> {
+async function upToDate(name: GuestName, out: string, guestsDir: string): Promise<boolean> {
   const built = await mtimeMs(out);
   if (built === undefined) return false;
+  const srcDir = join(guestsDir, 'src');
   const inputs = [
-    join(GUEST_SRC_DIR, SOURCES[name].source),
-    ...SHARED_INPUTS.map((f) => join(GUEST_SRC_DIR, f)),
-    fileURLToPath(import.meta.url),
+    join(srcDir, SOURCES[name].source),
+    ...SHARED_INPUTS.map((f) => join(srcDir, f)),
+    join(guestsDir, 'build.ts'),
   ];
   for (const input of inputs) {
     const t = await mtimeMs(input);
@@ -84,30 +97,37 @@ async function upToDate(name: GuestName, out: string): Promise<boolean> {
   return true;
 }
 
-export function guestElfPath(name: GuestName): string {
-  return join(GUEST_BUILD_DIR, `${name}.elf`);
+export function guestElfPath(name: GuestName, buildDir = GUEST_BUILD_DIR): string {
+  return join(buildDir, `${name}.elf`);
 }
 
-async function doBuild(name: GuestName): Promise<string> {
-  const out = guestElfPath(name);
-  if (await upToDate(name, out)) return out;
-  await mkdir(GUEST_BUILD_DIR, { recursive: true });
+/**
+ * Builds one guest from `dirs.guestsDir`/src into `dirs.buildDir` (skipped when up to date) and
+ * returns the ELF's path. Not cached: `buildGuest` is the cached entry point for the tests.
+ */
+export async function buildGuestIn(name: GuestName, dirs: GuestDirs): Promise<string> {
+  if (!SOURCES[name]) throw new GuestBuildError(`unknown guest '${String(name)}'`);
+  const { guestsDir, buildDir } = dirs;
+  const srcDir = join(guestsDir, 'src');
+  const out = guestElfPath(name, buildDir);
+  if (await upToDate(name, out, guestsDir)) return out;
+  await mkdir(buildDir, { recursive: true });
   // Unique temporaries, then an atomic rename: parallel test workers may build at once.
   const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
-  const obj = join(GUEST_BUILD_DIR, `${name}.${tag}.o`);
-  const tmpElf = join(GUEST_BUILD_DIR, `${name}.${tag}.elf`);
+  const obj = join(buildDir, `${name}.${tag}.o`);
+  const tmpElf = join(buildDir, `${name}.${tag}.elf`);
   const { source, defines } = SOURCES[name];
   try {
     await run('as', [
       '--32',
       '-I',
-      GUEST_SRC_DIR,
+      srcDir,
       ...defines.flatMap((d) => ['--defsym', d]),
       '-o',
       obj,
-      join(GUEST_SRC_DIR, source),
+      join(srcDir, source),
     ]);
-    await run('ld', ['-m', 'elf_i386', '-T', join(GUEST_SRC_DIR, 'guest.ld'), '-o', tmpElf, obj]);
+    await run('ld', ['-m', 'elf_i386', '-T', join(srcDir, 'guest.ld'), '-o', tmpElf, obj]);
     await rename(tmpElf, out);
   } finally {
     await rm(obj, { force: true });
@@ -123,7 +143,7 @@ export function buildGuest(name: GuestName): Promise<string> {
   if (!SOURCES[name]) return Promise.reject(new GuestBuildError(`unknown guest '${String(name)}'`));
   let p = cache.get(name);
   if (!p) {
-    p = doBuild(name);
+    p = buildGuestIn(name, DEFAULT_DIRS);
     cache.set(name, p);
     p.catch(() => cache.delete(name));
   }

@@ -1,0 +1,178 @@
+// The demo's headless check: drives the code-server that scripts/demo.sh started with Debian's
+// chromium through playwright-core, the way a person would, and fails with one clear line if a
+// step does not happen. Steps: open the workbench, start the HyperFrame launch configuration,
+// see the vCPUs in the call stack, run the guest into its loop and pause it, run `walk` in the
+// Debug Console and see its output, take a screenshot, stop debugging.
+//
+//   node check.mjs --url http://127.0.0.1:8080/ --screenshot shot.png [--config NAME] [--chromium PATH]
+import { chromium } from 'playwright-core';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+function option(name, dflt) {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i >= 0 && process.argv[i + 1] !== undefined) return process.argv[i + 1];
+  if (dflt === undefined) {
+    console.error(`check: --${name} is required`);
+    process.exit(2);
+  }
+  return dflt;
+}
+
+const url = option('url');
+const screenshot = option('screenshot');
+const configName = option('config', 'Launch long4spin under QEMU');
+const executablePath = option('chromium', '/usr/bin/chromium');
+const started = Date.now();
+
+const say = (text) => console.log(`check: ${text} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+
+class CheckFailure extends Error {}
+
+/** Polls `probe` until it returns a truthy value; fails with `what` after `timeoutMs`. */
+async function until(what, probe, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value) return value;
+    if (Date.now() > deadline) throw new CheckFailure(`${what} (waited ${timeoutMs / 1000} s)`);
+    await sleep(250);
+  }
+}
+
+const rowsText = (page, selector) => page.locator(selector).allInnerTexts();
+
+const browser = await chromium.launch({
+  executablePath,
+  headless: true,
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
+});
+let page;
+let exitCode = 0;
+try {
+  page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+
+  await page.goto(url);
+  await until('the VS Code workbench did not appear', async () => (await page.locator('.monaco-workbench .part.editor').count()) > 0, 60_000);
+  // The explorer lists the workspace once the workbench has loaded it.
+  await until('the explorer did not list the demo workspace (DEMO.md)', async () => (await rowsText(page, '.explorer-folders-view .monaco-list-row')).some((t) => t.includes('DEMO.md')), 60_000);
+  say('workbench open');
+
+  // Start the launch configuration: Ctrl+P, "debug NAME", Enter. The list does not refresh while
+  // open, and the configurations appear once the extension host has registered the debugger:
+  // reopen until it is there.
+  await until(
+    `the launch configuration '${configName}' is not offered by "debug …" in Quick Open`,
+    async () => {
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('Control+P');
+      await page.locator('.quick-input-widget input').first().waitFor({ state: 'visible', timeout: 5_000 });
+      await page.keyboard.type(`debug ${configName}`);
+      await sleep(1000);
+      return (await rowsText(page, '.quick-input-list .monaco-list-row')).some((t) => t.includes(configName));
+    },
+    60_000,
+  );
+  await page.keyboard.press('Enter');
+  say(`started '${configName}'`);
+
+  // The vCPUs are the call stack's threads; with stopOnAttach the first stop is QEMU's reset.
+  const callStack = '.debug-call-stack .monaco-list-row';
+  const toasts = async () => (await rowsText(page, '.notifications-toasts .notification-list-item')).join(' ').replace(/\s+/g, ' ').trim();
+  const callStackFailure = async (e) => {
+    const notes = await toasts();
+    throw new CheckFailure(`${e.message}; the call stack held: ${JSON.stringify(await rowsText(page, callStack))}${notes ? `; VS Code said: ${notes}` : ''}`);
+  };
+  const atAttach = await until(
+    'the call stack did not show the two vCPUs, paused',
+    async () => {
+      // The Run and Debug view opens with the session (debug.openDebug); open it if it did not.
+      if (!(await page.locator('.debug-call-stack').isVisible())) await page.keyboard.press('Control+Shift+D');
+      const rows = await rowsText(page, callStack);
+      return rows.length >= 2 && rows.some((r) => /paused/i.test(r)) ? rows : undefined;
+    },
+    60_000,
+  ).catch(callStackFailure);
+  say(`call stack at attach: ${atAttach.map((r) => r.replace(/\s+/g, ' ')).join(' | ')}`);
+
+  // Let the guest boot into its loop (Continue, F5), then stop it there (Pause, F6).
+  await page.locator('.debug-call-stack').click();
+  await page.keyboard.press('F5');
+  await until('the vCPUs did not run after Continue (F5)', async () => (await rowsText(page, callStack)).some((r) => /running/i.test(r)), 15_000).catch(callStackFailure);
+  await sleep(2000);
+  await page.keyboard.press('F6');
+  await until('the vCPUs did not pause after Pause (F6)', async () => (await rowsText(page, callStack)).some((r) => /paused on pause/i.test(r)), 30_000).catch(callStackFailure);
+
+  // VS Code focuses a frame on its own only when it has source, which a guest's frames have not:
+  // expand the first vCPU and click its top frame, as a person would.
+  const firstThread = page.locator(callStack).first();
+  if ((await firstThread.getAttribute('aria-expanded')) !== 'true') await firstThread.locator('.monaco-tl-twistie').click();
+  const inLoop = await until(
+    'the call stack did not show the guest loop (a spin_… frame) under the first vCPU',
+    async () => {
+      const rows = await rowsText(page, callStack);
+      return rows.some((r) => /spin_/.test(r)) ? rows : undefined;
+    },
+    30_000,
+  ).catch(callStackFailure);
+  say(`call stack after pause: ${inLoop.map((r) => r.replace(/\s+/g, ' ')).join(' | ')}`);
+  await page.locator(callStack, { hasText: 'spin_' }).first().click();
+
+  // Variables: the register scopes. Fold General (open by default, it fills the view) and open
+  // Control (CR0, CR3, CR4, EFER decoded).
+  const variables = '.debug-variables .monaco-list-row';
+  const scopeRow = (name) => page.locator(variables).filter({ hasText: new RegExp(`^\\s*${name}\\s*$`) }).first();
+  const variablesFailure = async (e) => {
+    throw new CheckFailure(`${e.message}; Variables held: ${JSON.stringify(await rowsText(page, variables))}`);
+  };
+  await until('the Variables view did not show the General scope', async () => (await scopeRow('General').count()) > 0, 20_000).catch(variablesFailure);
+  if ((await scopeRow('General').getAttribute('aria-expanded')) === 'true') await scopeRow('General').locator('.monaco-tl-twistie').click();
+  await until('the Variables view did not show the Control scope', async () => (await scopeRow('Control').count()) > 0, 20_000).catch(variablesFailure);
+  if ((await scopeRow('Control').getAttribute('aria-expanded')) !== 'true') await scopeRow('Control').locator('.monaco-tl-twistie').click();
+  const cr3 = await until('the Control scope did not show CR3', async () => (await rowsText(page, variables)).find((t) => /^\s*cr3\b/i.test(t)), 20_000).catch(variablesFailure);
+  say(`Variables: ${cr3.replace(/\s+/g, ' ')}`);
+
+  // `walk` in the Debug Console, maximized so that the screenshot shows all of its output.
+  await page.locator('.part.panel .action-label.codicon-panel-maximize').first().click({ timeout: 5_000 }).catch(() => say('note: could not maximize the panel'));
+  await page.locator('.repl .repl-input-wrapper').click();
+  await page.keyboard.type('walk');
+  await page.keyboard.press('Enter');
+  const walk = await until(
+    'the Debug Console did not show the output of walk ("… pages in … ranges")',
+    async () => (await page.locator('.repl').innerText()).match(/#[^\n]*\d+ pages in \d+ ranges/)?.[0],
+    30_000,
+  ).catch(async (e) => {
+    throw new CheckFailure(`${e.message}; the console ends with: ${JSON.stringify((await page.locator('.repl').innerText().catch(() => '')).slice(-400))}`);
+  });
+  say(`walk: ${walk}`);
+
+  await sleep(500);
+  await page.screenshot({ path: screenshot });
+  say(`screenshot: ${screenshot}`);
+
+  // Stop debugging: the adapter quits the QEMU it started.
+  await page.locator('.debug-call-stack').click();
+  await page.keyboard.press('Shift+F5');
+  await until('the debug session did not end after Stop (Shift+F5)', async () => (await page.locator(callStack).count()) === 0, 20_000);
+  say('debug session stopped');
+} catch (e) {
+  exitCode = 1;
+  console.error(`check FAILED: ${e instanceof CheckFailure ? e.message : (e?.stack ?? e)}`);
+  if (page) {
+    const failShot = screenshot.replace(/(\.png)?$/, '-failed.png');
+    await page.screenshot({ path: failShot }).then(
+      () => console.error(`check: screenshot of the failure: ${failShot}`),
+      () => undefined,
+    );
+  }
+} finally {
+  await browser.close().catch(() => undefined);
+}
+process.exit(exitCode);
