@@ -217,7 +217,7 @@ cat <<EOF
     F5             starts "Launch long4spin under QEMU": QEMU boots the guest, HyperFrame attaches
                    and stops before its first instruction
     F5, then F6    lets it boot, then pauses both vCPUs inside their loop
-    Call Stack     one thread per vCPU: expand CPU 0 and click its frame
+    Call Stack     one thread per vCPU; the stopped one's top frame opens its disassembly
     Variables      the Control scope: CR0, CR3, CR4 and EFER decoded
     Debug Console  walk, translate spin_counter, pte 0x114023 --level 4, regs, help
   DEMO.md in the workspace has more to try.

@@ -1,8 +1,10 @@
 // The demo's headless check: drives the code-server that scripts/demo.sh started with Debian's
 // chromium through playwright-core, the way a person would, and fails with one clear line if a
 // step does not happen. Steps: open the workbench, start the HyperFrame launch configuration,
-// see the vCPUs in the call stack, run the guest into its loop and pause it, run `walk` in the
-// Debug Console and see its output, take a screenshot, stop debugging.
+// see the vCPUs in the call stack, run the guest into its loop and pause it, report whether VS
+// Code focused the top frame and opened its disassembly listing by itself (and what hovering an
+// address there shows), run `walk` in the Debug Console and see its output, take a screenshot,
+// stop debugging.
 //
 //   node check.mjs --url http://127.0.0.1:8080/ --screenshot shot.png [--config NAME] [--chromium PATH]
 import { chromium } from 'playwright-core';
@@ -110,8 +112,20 @@ try {
   await page.keyboard.press('F6');
   await until('the vCPUs did not pause after Pause (F6)', async () => (await rowsText(page, callStack)).some((r) => /paused on pause/i.test(r)), 30_000).catch(callStackFailure);
 
-  // VS Code focuses a frame on its own only when it has source, which a guest's frames have not:
-  // expand the first vCPU and click its top frame, as a person would.
+  // Every frame has a source (a disassembly listing the adapter serves), so VS Code focuses the
+  // stopped vCPU's top frame and opens its listing by itself. Say whether it did, then click the
+  // frame anyway, as a person would (and so that the steps below never depend on it).
+  const focusedFrame = await until(
+    'VS Code did not focus a spin_… frame by itself',
+    async () => (await rowsText(page, `${callStack}.selected`)).find((r) => /spin_/.test(r)),
+    5_000,
+  ).catch(() => undefined);
+  const listingTab = await until(
+    'VS Code did not open the frame\'s listing (a "… (CPU n).dis" editor)',
+    async () => (await page.locator('.tabs-container .tab').evaluateAll((tabs) => tabs.map((t) => t.getAttribute('aria-label') ?? ''))).find((t) => /\(CPU \d+\)\.dis/.test(t)),
+    5_000,
+  ).catch(() => undefined);
+  say(`focused by VS Code: ${focusedFrame ? focusedFrame.replace(/\s+/g, ' ') : 'no frame'}; listing open: ${listingTab ?? 'no'}`);
   const firstThread = page.locator(callStack).first();
   if ((await firstThread.getAttribute('aria-expanded')) !== 'true') await firstThread.locator('.monaco-tl-twistie').click();
   const inLoop = await until(
@@ -124,6 +138,21 @@ try {
   ).catch(callStackFailure);
   say(`call stack after pause: ${inLoop.map((r) => r.replace(/\s+/g, ' ')).join(' | ')}`);
   await page.locator(callStack, { hasText: 'spin_' }).first().click();
+
+  // Optional: hover an address in the listing; VS Code asks the adapter (evaluate, context
+  // 'hover') only in the focused frame's document. Reported, never failed on.
+  const hover = await (async () => {
+    const row = page.locator('.editor-instance .monaco-editor .view-line', { hasText: /^0x[0-9a-f]{16}\s+<spin_/ }).first();
+    await row.waitFor({ state: 'visible', timeout: 5_000 });
+    const box = await row.boundingBox();
+    if (!box) return undefined;
+    await page.mouse.move(box.x + 40, box.y + box.height / 2);
+    await page.mouse.move(box.x + 44, box.y + box.height / 2);
+    return until('no hover', async () => (await page.locator('.debug-hover-widget').allInnerTexts()).map((t) => t.trim()).find((t) => /as a VA/.test(t)), 8_000);
+  })().catch(() => undefined);
+  say(`hover over an address in the listing: ${hover ? JSON.stringify(hover.replace(/\s*\n\s*/g, ' / ')) : 'none shown'}`);
+  if (hover) await page.screenshot({ path: screenshot.replace(/(\.png)?$/, '-hover.png') });
+  await page.mouse.move(5, 500);
 
   // Variables: the register scopes. Fold General (open by default, it fills the view) and open
   // Control (CR0, CR3, CR4, EFER decoded).

@@ -3,12 +3,14 @@
  * frame-pointer chain proves. Frame ids encode the vCPU so that scopes and evaluate know whose
  * registers a frame means; instruction pointer references name the vCPU's address space
  * (`v1:0x…`), so that disassembling a frame reads through that vCPU's CR3 whichever is in focus.
+ * Each frame's source is a disassembly listing around its pc (frameSource.ts).
  */
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { Target } from '../target/target';
 import { HyperFrameError } from '../util/errors';
 import { cpuView } from './cpuView';
 import type { FrameWalker } from './frames';
+import type { FrameSource, FrameSources } from './frameSource';
 import { virtualRef } from './memoryRefs';
 import type { StopState } from './registersCache';
 
@@ -37,6 +39,7 @@ export async function stackTrace(
   target: Target,
   state: StopState,
   walker: FrameWalker,
+  sources: FrameSources,
   args: DebugProtocol.StackTraceArguments,
 ): Promise<DebugProtocol.StackTraceResponse['body']> {
   const vcpu = vcpuOfThread(args.threadId, 0);
@@ -46,15 +49,18 @@ export async function stackTrace(
   const sites = await walker.walk(vcpu, cpu);
   const start = args.startFrame ?? 0;
   const end = args.levels ? start + args.levels : sites.length;
-  const stackFrames = sites.slice(start, end).map(
-    (s, i): DebugProtocol.StackFrame => ({
+  const view = { vcpu, bitness: cpu.bitness, paging: (await state.paging(vcpu)).reason };
+  const stackFrames: DebugProtocol.StackFrame[] = [];
+  for (const [i, s] of sites.slice(start, end).entries()) {
+    // A frame whose code cannot be listed still shows, as it did before it had a source.
+    const listed: FrameSource | undefined = await sources.sourceFor(view, s.pc).catch(() => undefined);
+    stackFrames.push({
       id: frameIdOf(vcpu, start + i),
       name: s.name,
-      line: 0,
-      column: 0,
+      ...(listed ? { source: listed.source, line: listed.line, column: 1 } : { line: 0, column: 0 }),
       instructionPointerReference: virtualRef(vcpu, s.pc),
       presentationHint: 'normal',
-    }),
-  );
+    });
+  }
   return { stackFrames, totalFrames: sites.length };
 }

@@ -9,6 +9,7 @@ import { BreakpointTable } from './breakpointTable';
 import type { SessionContext } from './context';
 import { Execution, type ExecutionHost, type ReportedStop } from './execution';
 import { FrameWalker } from './frames';
+import { FrameSources } from './frameSource';
 import { Inspection } from './inspection';
 import { Insertions } from './insertions';
 import type { SessionConfig } from './launchConfig';
@@ -32,6 +33,8 @@ export class Debuggee implements ExecutionHost {
   readonly insertions: Insertions;
   readonly breakpoints: BreakpointTable;
   readonly frames: FrameWalker;
+  /** The frames' disassembly listings, kept for the stop they show. */
+  readonly sources: FrameSources;
   readonly inspection: Inspection;
   readonly execution: Execution;
   /** Registers and segment state run control and the call stack read, once per stop. */
@@ -48,7 +51,9 @@ export class Debuggee implements ExecutionHost {
     const { target, symbols } = opened;
     this.current = target.lastStop?.vcpu ?? 0;
     this.insertions = new Insertions(target);
-    this.frames = new FrameWalker(target, symbols, (vcpu, address, bytes) => this.insertions.readCode(vcpu, address, bytes));
+    const readCode = (vcpu: number, address: bigint, bytes: number): Promise<Uint8Array> => this.insertions.readCode(vcpu, address, bytes);
+    this.frames = new FrameWalker(target, symbols, readCode);
+    this.sources = new FrameSources(symbols, readCode);
     const ctx: SessionContext = {
       target,
       symbols,
@@ -80,6 +85,7 @@ export class Debuggee implements ExecutionHost {
   onAnyStop(): void {
     this.target.invalidate();
     this.inspection.invalidate();
+    this.sources.invalidate();
     this.afterWrite();
   }
 

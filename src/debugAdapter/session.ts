@@ -31,6 +31,13 @@ export class HyperFrameSession extends DebugSession {
   /** Events the client said it understands (initialize arguments). */
   private client = { invalidated: false, memory: false };
 
+  constructor() {
+    super();
+    // Frame listings count lines from 1 (frameSource.ts); a client may count from 0.
+    this.setDebuggerLinesStartAt1(true);
+    this.setDebuggerColumnsStartAt1(true);
+  }
+
   // ---- plumbing ----
 
   private output(text: string, category: 'console' | 'stdout' | 'stderr' | 'important' = 'console'): void {
@@ -176,8 +183,19 @@ export class HyperFrameSession extends DebugSession {
     this.handle(response, async () => {
       // Not a change of focus: clients ask for every thread's stack. Stops and frames (scopes, evaluate) are.
       const d = this.d;
-      return d.execution.stopped(() => stackTrace(d.target, d.stopState, d.frames, args), 'read the call stack');
+      const body = await d.execution.stopped(() => stackTrace(d.target, d.stopState, d.frames, d.sources, args), 'read the call stack');
+      for (const f of body.stackFrames) {
+        if (!f.source) continue;
+        f.line = this.convertDebuggerLineToClient(f.line);
+        f.column = this.convertDebuggerColumnToClient(f.column);
+      }
+      return body;
     });
+  }
+
+  protected override sourceRequest(response: DebugProtocol.SourceResponse, args: DebugProtocol.SourceArguments): void {
+    // A frame's disassembly listing, made with the call stack: no target access, so not queued.
+    this.handle(response, async () => ({ content: this.d.sources.text(args.source?.sourceReference ?? args.sourceReference), mimeType: 'text/x-asm' }));
   }
 
   // ---- run control ----
