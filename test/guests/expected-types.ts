@@ -174,6 +174,32 @@ export function shifted(leaves: readonly ExpectedLeaf[], delta: bigint): Expecte
   return leaves.map((l) => ({ ...l, va: (l.va + delta) & 0xffff_ffff_ffff_ffffn }));
 }
 
+/**
+ * The start of every guest's low page table (VA 0-0x1fffff, LOW_PT in src/common.inc): VGA text
+ * (uncached), the image and its stack (identity, global), the page tables (identity) and a
+ * read-only user PAT page at 0x1f0000 -> 0x300000. `xd` marks all of them but the image
+ * (false in legacy32, which has no XD bit).
+ */
+export function lowPageTable(xd: boolean): ExpectedLeaf[] {
+  const x = xd ? 'xd ' : '';
+  return [
+    page(0x000b_8000n, 0x000b_8000n, KiB4, `${x}rw pcd pwt`),
+    ...run(0x0010_0000n, 0x0010_0000n, 16, 'rw g'),
+    ...run(0x0011_0000n, 0x0011_0000n, 32, `${x}rw`),
+    page(0x001f_0000n, 0x0030_0000n, KiB4, `${x}us pat`),
+  ];
+}
+
+/** The distinctive registers both 64-bit guests set (SET_REGS64 in src/common.inc); r15 differs per guest. */
+export const LONG_MODE_REGISTERS = {
+  rbx: 0x1122_3344_5566_7788n,
+  rcx: 0x99aa_bbcc_ddee_ff00n,
+  rdi: 0x0123_4567_89ab_cdefn,
+  rbp: 0xfedc_ba98_7654_3210n,
+  r8: 0x8888_8888_8888_8888n,
+  r12: 0xdead_beef_cafe_f00dn,
+} as const;
+
 /** Build a GuestExpectation whose top-level CPU-0 fields mirror cpus[0]. */
 export function guest(
   base: Omit<GuestExpectation, 'root' | 'leaves' | 'selfMaps' | 'sharedTables' | 'registers'>,

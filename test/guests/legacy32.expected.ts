@@ -2,7 +2,7 @@
  * Expected state of the `legacy32` guest (src/legacy32.s): 32-bit paging, CR4.PSE | CR4.PGE.
  * Written by hand from the source.
  */
-import { guest, KiB4, MiB4, page, run, type ExpectedLeaf, type GuestExpectation } from './expected-types';
+import { guest, KiB4, lowPageTable, MiB4, page, run, type ExpectedLeaf, type GuestExpectation } from './expected-types';
 
 const PD = 0x11_0000n;
 const PT_LOW = 0x11_1000n;
@@ -10,10 +10,7 @@ const PT_KERN = 0x11_2000n;
 
 const leaves: ExpectedLeaf[] = [
   // PT_LOW (PD[0x000])
-  page(0x000b_8000n, 0x000b_8000n, KiB4, 'rw pcd pwt'),
-  ...run(0x0010_0000n, 0x0010_0000n, 16, 'rw g'),
-  ...run(0x0011_0000n, 0x0011_0000n, 32, 'rw'),
-  page(0x001f_0000n, 0x0030_0000n, KiB4, 'us pat'),
+  ...lowPageTable(false),
   page(0x001f_1000n, 0x0030_1000n, KiB4, 'rw us pwt g'),
   // 4 MiB pages
   page(0x0040_0000n, 0x0040_0000n, MiB4, 'rw g'),

@@ -9,6 +9,8 @@ import {
   GiB1,
   guest,
   KiB4,
+  LONG_MODE_REGISTERS,
+  lowPageTable,
   MiB2,
   page,
   run,
@@ -18,6 +20,8 @@ import {
   type GuestExpectation,
   type PagingTable,
   type RawEntry,
+  type SelfMap,
+  type SharedTable,
 } from './expected-types';
 
 export const T = {
@@ -55,10 +59,7 @@ const sharedPd: ExpectedLeaf[] = [
 export const commonLow: ExpectedLeaf[] = [
   // PT_LO
   page(0x0000_7000n, 0x0000_7000n, KiB4, 'rw'),
-  page(0x000b_8000n, 0x000b_8000n, KiB4, 'xd rw pcd pwt'),
-  ...run(0x0010_0000n, 0x0010_0000n, 16, 'rw g'),
-  ...run(0x0011_0000n, 0x0011_0000n, 32, 'xd rw'),
-  page(0x001f_0000n, 0x0030_0000n, KiB4, 'xd us pat'),
+  ...lowPageTable(true),
   page(0x001f_1000n, 0x0030_1000n, KiB4, 'rw us pwt g'),
   // PD_LO
   page(0x0040_0000n, 0x0040_0000n, MiB2, 'xd rw pcd pat'),
@@ -88,47 +89,57 @@ export const CR0 = 0x8001_0011n;
 export const CR4 = 0xa0n;
 export const EFER = 0xd00n;
 
-export const cpu0: ExpectedCpu = {
+/** What sets one long4 vCPU apart: its root (with the recursive slot in it), registers and leaves. */
+export interface Long4CpuSpec {
+  index: number;
+  root: bigint;
+  registers: ExpectedCpu['registers'];
+  leaves: ExpectedLeaf[];
+  /** `info tlb` lines inside the recursive window, counted by hand. */
+  infoTlbLines: number;
+  probes: SelfMap['probes'];
+  sharedTables: SharedTable[];
+}
+
+/** A vCPU of long4/long4smp: the guest's control registers, CR3 = root, PML4[SELF_SLOT] -> root. */
+export function long4Cpu({ index, root, registers, leaves, infoTlbLines, probes, sharedTables }: Long4CpuSpec): ExpectedCpu {
+  return {
+    index,
+    root,
+    cr0: CR0,
+    cr3: root,
+    cr4: CR4,
+    efer: EFER,
+    registers,
+    leaves,
+    selfMaps: [{ level: 4, table: root, slots: [{ index: SELF_SLOT, target: root }], base: SELF_BASE, size: 1n << 39n, infoTlbLines, probes }],
+    sharedTables,
+  };
+}
+
+export const cpu0: ExpectedCpu = long4Cpu({
   index: 0,
   root: T.PML4,
-  cr0: CR0,
-  cr3: T.PML4,
-  cr4: CR4,
-  efer: EFER,
   registers: {
     rax: 0xffff_ffff_8000_0010n,
-    rbx: 0x1122_3344_5566_7788n,
-    rcx: 0x99aa_bbcc_ddee_ff00n,
-    rdi: 0x0123_4567_89ab_cdefn,
-    rbp: 0xfedc_ba98_7654_3210n,
-    r8: 0x8888_8888_8888_8888n,
-    r12: 0xdead_beef_cafe_f00dn,
+    ...LONG_MODE_REGISTERS,
     r15: 0x0f0f_0f0f_0f0f_0f0fn,
     rsp: 0x0011_0000n,
     rip: 0xffff_ffff_8000_0012n,
   },
   leaves: cpu0Leaves,
-  selfMaps: [
-    {
-      level: 4,
-      table: T.PML4,
-      slots: [{ index: SELF_SLOT, target: T.PML4 }],
-      base: SELF_BASE,
-      size: 1n << 39n,
-      // Through the slot every table moves up one level: PML4[0] 3+2+2, [0xff] 2,
-      // [0x100] 1, [0x1ed] 4+1+1+5+2, [0x1ff] 2+2.
-      infoTlbLines: 27,
-      probes: [
-        { va: 0xffff_f6fb_7dbe_d000n, pa: T.PML4, what: 'the PML4 itself' },
-        { va: 0xffff_f6fb_7da0_0000n, pa: T.PDPT_LO, what: 'PDPT of VA 0' },
-        { va: 0xffff_f6fb_4000_0000n, pa: T.PD_LO, what: 'page directory of VA 0' },
-        { va: 0xffff_f680_0000_0000n, pa: T.PT_LO, what: 'page table of VA 0' },
-        { va: 0xffff_f680_0020_0000n, pa: T.PT_SHARED, what: 'page table of VA 0x40000000' },
-        { va: 0xffff_f6fb_7dbf_f000n, pa: T.PDPT_HI, what: 'PDPT of VA 0xffffff8000000000' },
-        { va: 0xffff_f6fb_7fff_e000n, pa: T.PD_KERN, what: 'page directory of VA 0xffffffff80000000' },
-        { va: 0xffff_f6ff_ffc0_0000n, pa: T.PT_KERN, what: 'page table of VA 0xffffffff80000000' },
-      ],
-    },
+  // Through the slot every table moves up one level: PML4[0] 3+2+2, [0xff] 2,
+  // [0x100] 1, [0x1ed] 4+1+1+5+2, [0x1ff] 2+2.
+  infoTlbLines: 27,
+  probes: [
+    { va: 0xffff_f6fb_7dbe_d000n, pa: T.PML4, what: 'the PML4 itself' },
+    { va: 0xffff_f6fb_7da0_0000n, pa: T.PDPT_LO, what: 'PDPT of VA 0' },
+    { va: 0xffff_f6fb_4000_0000n, pa: T.PD_LO, what: 'page directory of VA 0' },
+    { va: 0xffff_f680_0000_0000n, pa: T.PT_LO, what: 'page table of VA 0' },
+    { va: 0xffff_f680_0020_0000n, pa: T.PT_SHARED, what: 'page table of VA 0x40000000' },
+    { va: 0xffff_f6fb_7dbf_f000n, pa: T.PDPT_HI, what: 'PDPT of VA 0xffffff8000000000' },
+    { va: 0xffff_f6fb_7fff_e000n, pa: T.PD_KERN, what: 'page directory of VA 0xffffffff80000000' },
+    { va: 0xffff_f6ff_ffc0_0000n, pa: T.PT_KERN, what: 'page table of VA 0xffffffff80000000' },
   ],
   sharedTables: [
     {
@@ -140,7 +151,7 @@ export const cpu0: ExpectedCpu = {
       ],
     },
   ],
-};
+});
 
 export const tables: PagingTable[] = [
   { name: 'PML4', pa: T.PML4, level: 4 },

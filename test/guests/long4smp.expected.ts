@@ -6,18 +6,14 @@
  * Written by hand from the source.
  */
 import { guest, KiB4, page, type ExpectedCpu, type GuestExpectation } from './expected-types';
-import { commonHigh, commonLow, CR0, CR4, cpu0, EFER, entries, SELF_BASE, SELF_SLOT, T, tables } from './long4.expected';
+import { commonHigh, commonLow, cpu0, entries, long4Cpu, T, tables } from './long4.expected';
 
 /** The VA whose translation differs between the two vCPUs. */
 export const SPLIT_VA = 0x4000_0000n;
 
-const cpu1: ExpectedCpu = {
+const cpu1: ExpectedCpu = long4Cpu({
   index: 1,
   root: T.PML4_AP,
-  cr0: CR0,
-  cr3: T.PML4_AP,
-  cr4: CR4,
-  efer: EFER,
   registers: {
     rax: 0xffff_ffff_8000_0010n,
     rbx: 0xa1a2_a3a4_a5a6_a7a8n,
@@ -26,26 +22,17 @@ const cpu1: ExpectedCpu = {
     rip: 0xffff_ffff_8000_0012n,
   },
   leaves: [...commonLow, page(SPLIT_VA, 0x0090_0000n, KiB4, 'xd rw'), ...commonHigh],
-  selfMaps: [
-    {
-      level: 4,
-      table: T.PML4_AP,
-      slots: [{ index: SELF_SLOT, target: T.PML4_AP }],
-      base: SELF_BASE,
-      size: 1n << 39n,
-      // As on CPU 0, except PML4_AP[0] gives 3+1+2 (PD_AP has one entry).
-      infoTlbLines: 26,
-      probes: [
-        { va: 0xffff_f6fb_7dbe_d000n, pa: T.PML4_AP, what: 'the PML4 itself' },
-        { va: 0xffff_f6fb_7da0_0000n, pa: T.PDPT_AP, what: 'PDPT of VA 0' },
-        { va: 0xffff_f6fb_4000_0000n, pa: T.PD_LO, what: 'page directory of VA 0 (shared with CPU 0)' },
-        { va: 0xffff_f6fb_4000_1000n, pa: T.PD_AP, what: 'page directory of VA 0x40000000' },
-        { va: 0xffff_f680_0020_0000n, pa: T.PT_AP, what: 'page table of VA 0x40000000' },
-      ],
-    },
+  // As on CPU 0, except PML4_AP[0] gives 3+1+2 (PD_AP has one entry).
+  infoTlbLines: 26,
+  probes: [
+    { va: 0xffff_f6fb_7dbe_d000n, pa: T.PML4_AP, what: 'the PML4 itself' },
+    { va: 0xffff_f6fb_7da0_0000n, pa: T.PDPT_AP, what: 'PDPT of VA 0' },
+    { va: 0xffff_f6fb_4000_0000n, pa: T.PD_LO, what: 'page directory of VA 0 (shared with CPU 0)' },
+    { va: 0xffff_f6fb_4000_1000n, pa: T.PD_AP, what: 'page directory of VA 0x40000000' },
+    { va: 0xffff_f680_0020_0000n, pa: T.PT_AP, what: 'page table of VA 0x40000000' },
   ],
   sharedTables: [],
-};
+});
 
 export const long4smp: GuestExpectation = guest({
   name: 'long4smp',

@@ -3,7 +3,7 @@
  * mappings under PML5 slots 0x000, 0x100 (VA 0xff00000000000000, needs 57 bits) and
  * 0x1ff (kernel-style 0xffffffff80000000). Written by hand from the source.
  */
-import { guest, KiB4, MiB2, page, run, type ExpectedLeaf, type GuestExpectation } from './expected-types';
+import { guest, KiB4, LONG_MODE_REGISTERS, lowPageTable, MiB2, page, type ExpectedLeaf, type GuestExpectation } from './expected-types';
 
 const PML5 = 0x11_0000n;
 const PML4_LO = 0x11_1000n;
@@ -19,10 +19,7 @@ const PD_MID = 0x11_a000n;
 const PT_MID = 0x11_b000n;
 
 const leaves: ExpectedLeaf[] = [
-  page(0x000b_8000n, 0x000b_8000n, KiB4, 'xd rw pcd pwt'),
-  ...run(0x0010_0000n, 0x0010_0000n, 16, 'rw g'),
-  ...run(0x0011_0000n, 0x0011_0000n, 32, 'xd rw'),
-  page(0x001f_0000n, 0x0030_0000n, KiB4, 'xd us pat'),
+  ...lowPageTable(true),
   page(0x0040_0000n, 0x0040_0000n, MiB2, 'xd rw'),
   page(0xff00_0000_0000_0000n, 0x0050_0000n, KiB4, 'xd rw g'),
   page(0xff00_0000_0000_1000n, 0x0050_1000n, KiB4, 'pwt pat'),
@@ -46,12 +43,7 @@ export const long5: GuestExpectation = guest({
       efer: 0xd00n,
       registers: {
         rax: 0xffff_ffff_8010_0010n,
-        rbx: 0x1122_3344_5566_7788n,
-        rcx: 0x99aa_bbcc_ddee_ff00n,
-        rdi: 0x0123_4567_89ab_cdefn,
-        rbp: 0xfedc_ba98_7654_3210n,
-        r8: 0x8888_8888_8888_8888n,
-        r12: 0xdead_beef_cafe_f00dn,
+        ...LONG_MODE_REGISTERS,
         r15: 0x0505_0505_0505_0505n,
         rsp: 0x0011_0000n,
         rip: 0xffff_ffff_8010_0012n,

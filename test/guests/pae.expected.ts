@@ -3,7 +3,7 @@
  * Xen-style linear page table (PD3[492..495] -> PD0..PD3, window 0xfd800000-0xfdffffff).
  * Written by hand from the source.
  */
-import { guest, KiB4, MiB2, page, run, shifted, type ExpectedLeaf, type GuestExpectation } from './expected-types';
+import { guest, KiB4, lowPageTable, MiB2, page, shifted, type ExpectedLeaf, type GuestExpectation } from './expected-types';
 
 const PDPT = 0x11_0000n;
 const PD0 = 0x11_1000n;
@@ -15,10 +15,7 @@ const PT1 = 0x11_6000n;
 
 /** PT0's pages, as seen from VA 0 (PD0[0]); PD3[0] shows the same table at 0xc0000000. */
 const pt0: ExpectedLeaf[] = [
-  page(0x000b_8000n, 0x000b_8000n, KiB4, 'xd rw pcd pwt'),
-  ...run(0x0010_0000n, 0x0010_0000n, 16, 'rw g'),
-  ...run(0x0011_0000n, 0x0011_0000n, 32, 'xd rw'),
-  page(0x001f_0000n, 0x0030_0000n, KiB4, 'xd us pat'),
+  ...lowPageTable(true),
   page(0x001f_1000n, 0x0030_1000n, KiB4, 'rw us pwt g'),
 ];
 

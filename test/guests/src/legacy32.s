@@ -15,28 +15,12 @@
         .set CR4_VALUE, 0x90            # PSE | PGE
         .set HALT_VA, 0xc0400000 + HALT_OFFSET
 
-        .text
-        .code32
-        GUEST_PROLOGUE
-        .globl _start
-_start:
-        ENTER_FLAT32
-        movl $CR4_VALUE, %eax
-        movl %eax, %cr4
-        movl $PD, %eax
-        movl %eax, %cr3
-        movl $CR0_VALUE, %eax
-        movl %eax, %cr0
-        ljmp $SEL_CODE32, $1f
+        GUEST_START
+        ENABLE_PAGING PD, SEL_CODE32, 1f
 1:
-        # Distinctive values for debugger tests (not touched by SERIAL_PUTS).
-        movl $0x11223344, %ebx
-        movl $0x55667788, %ecx
-        movl $0x99aabbcc, %edi
-        movl $0xddeeff00, %ebp
+        SET_REGS32
         SERIAL_PUTS marker
-        movl $HALT_VA, %eax
-        jmp *%eax
+        JMP_HALT32
 
         GUEST_GDT
 marker:
@@ -61,14 +45,9 @@ marker:
         ENTRY32 PD, 0x3ff, 0x2468ace0
 
 # PT_LOW: VA 0x00000000-0x003fffff, 4 KiB pages.
-        # VA 0x000b8000 -> 0x000b8000 (VGA text), uncached.
-        ENTRY32 PT_LOW, 0x0b8, 0x000b8000 | LEAF | RW | PWT | PCD
-        # VA 0x00100000-0x0010ffff: the image and its stack, identity, global.
-        RUN32 PT_LOW, 0x100, 16, 0x00100000, LEAF | RW | G
-        # VA 0x00110000-0x0012ffff: the page tables, identity.
-        RUN32 PT_LOW, 0x110, 32, 0x00110000, LEAF | RW
-        # VA 0x001f0000 -> 0x00300000: read-only, user, PAT (PTE bit 7).
-        ENTRY32 PT_LOW, 0x1f0, 0x00300000 | LEAF | US | PAT4K
+        # VGA text, the image and its stack, the page tables (VA 0x00110000-
+        # 0x0012ffff) and VA 0x001f0000 -> 0x00300000, read-only, user, PAT.
+        LOW_PT PT_LOW, 32, 0
         # VA 0x001f1000 -> 0x00301000: user, PWT, global.
         ENTRY32 PT_LOW, 0x1f1, 0x00301000 | LEAF | RW | US | PWT | G
         # Not present: a swap-style value.

@@ -56,12 +56,7 @@
         .set TRAMPOLINE, 0x7000         # SIPI vector 0x07
         .set LAPIC,     0xfee00000
 
-        .text
-        .code32
-        GUEST_PROLOGUE
-        .globl _start
-_start:
-        ENTER_FLAT32
+        GUEST_START
 
 .ifdef SMP
         # Copy the AP trampoline below 1 MiB, then INIT-SIPI-SIPI every other
@@ -78,17 +73,7 @@ _start:
         movl $0x000c4600 | (TRAMPOLINE >> 12), LAPIC + 0x300    # SIPI again
 .endif
 
-        movl $CR4_VALUE, %eax
-        movl %eax, %cr4
-        movl $PML4, %eax
-        movl %eax, %cr3
-        movl $EFER_MSR, %ecx
-        rdmsr
-        orl $(EFER_LME | EFER_NXE), %eax
-        wrmsr
-        movl $CR0_VALUE, %eax
-        movl %eax, %cr0
-        ljmp $SEL_CODE64, $long_entry
+        ENABLE_PAGING PML4, SEL_CODE64, long_entry, EFER_LME | EFER_NXE
 
 .ifdef SMP
 delay:
@@ -101,17 +86,8 @@ delay:
 
         .code64
 long_entry:
-        movw $SEL_DATA, %ax
-        movw %ax, %ds
-        movw %ax, %es
-        movw %ax, %ss
-        movabsq $0x1122334455667788, %rbx
-        movabsq $0x99aabbccddeeff00, %rcx
-        movabsq $0x0123456789abcdef, %rdi
-        movabsq $0xfedcba9876543210, %rbp
-        movabsq $0x8888888888888888, %r8
-        movabsq $0xdeadbeefcafef00d, %r12
-        movabsq $0x0f0f0f0f0f0f0f0f, %r15
+        LOAD_DATA_SEGS
+        SET_REGS64 0x0f0f0f0f0f0f0f0f
 .ifdef SMP
         # Wait until the AP has reached long mode on its own PML4.
         movl $AP_READY, %eax
@@ -124,17 +100,13 @@ long_entry:
 .ifdef SPIN
         jmp spin_main
 .else
-        movabsq $HALT_VA, %rax
-        jmp *%rax
+        JMP_HALT64
 .endif
 
 .ifdef SMP
         # The AP arrives here from the trampoline, in 64-bit mode.
 ap_long_entry:
-        movw $SEL_DATA, %ax
-        movw %ax, %ds
-        movw %ax, %es
-        movw %ax, %ss
+        LOAD_DATA_SEGS
         movabsq $0xa1a2a3a4a5a6a7a8, %rbx
         movabsq $0xb1b2b3b4b5b6b7b8, %rcx
         movabsq $0x0000000000000001, %r15
@@ -144,8 +116,7 @@ ap_long_entry:
         movl $SPIN_AP_STACK_TOP, %esp
         jmp spin_main
 .else
-        movabsq $HALT_VA, %rax
-        jmp *%rax
+        JMP_HALT64
 .endif
 
         # Real-mode entry of the AP, copied to TRAMPOLINE (CS = 0x0700, IP = 0).
@@ -160,21 +131,8 @@ trampoline:
         ljmpl $SEL_CODE32, $(tramp32 - trampoline + TRAMPOLINE)
         .code32
 tramp32:
-        movw $SEL_DATA, %ax
-        movw %ax, %ds
-        movw %ax, %es
-        movw %ax, %ss
-        movl $CR4_VALUE, %eax
-        movl %eax, %cr4
-        movl $PML4_AP, %eax
-        movl %eax, %cr3
-        movl $EFER_MSR, %ecx
-        rdmsr
-        orl $(EFER_LME | EFER_NXE), %eax
-        wrmsr
-        movl $CR0_VALUE, %eax
-        movl %eax, %cr0
-        ljmp $SEL_CODE64, $ap_long_entry
+        LOAD_DATA_SEGS
+        ENABLE_PAGING PML4_AP, SEL_CODE64, ap_long_entry, EFER_LME | EFER_NXE
         .balign 4
         .word 0
 tramp_gdtr:
@@ -213,16 +171,21 @@ marker:
         ENTRY64 \self, 0x1ff, PDPT_HI | TABLE_S
 .endm
 
+# The low PDPTs of both roots differ only in where VA 0x40000000 goes (\pd1).
+.macro PDPT_LOW_BODY self, pd1
+        ENTRY64 \self, 0, PD_LO | TABLE_U
+        ENTRY64 \self, 1, \pd1 | TABLE_U
+        # VA 0xc0000000: 1 GiB -> 0x1_00000000 (above RAM), XD, read-only,
+        # user, PCD, PAT (bit 12).
+        ENTRY64 \self, 3, XD | 0x100000000 | LEAF | PS | US | PCD | PATLG
+        # VA 0x1_00000000: 1 GiB -> 0x00000000 (all of RAM), global.
+        ENTRY64 \self, 4, 0x00000000 | LEAF | PS | RW | G
+.endm
+
         PML4_BODY PML4, PDPT_LO
 
 # PDPT_LO: VA 0x0000000000000000-0x0000007fffffffff.
-        ENTRY64 PDPT_LO, 0, PD_LO | TABLE_U
-        ENTRY64 PDPT_LO, 1, PD_SHARED | TABLE_U
-        # VA 0xc0000000: 1 GiB -> 0x1_00000000 (above RAM), XD, read-only,
-        # user, PCD, PAT (bit 12).
-        ENTRY64 PDPT_LO, 3, XD | 0x100000000 | LEAF | PS | US | PCD | PATLG
-        # VA 0x1_00000000: 1 GiB -> 0x00000000 (all of RAM), global.
-        ENTRY64 PDPT_LO, 4, 0x00000000 | LEAF | PS | RW | G
+        PDPT_LOW_BODY PDPT_LO, PD_SHARED
 
 # PD_LO: VA 0x00000000-0x3fffffff.
         ENTRY64 PD_LO, 0, PT_LO | TABLE_U
@@ -236,14 +199,9 @@ marker:
 # PT_LO: VA 0x00000000-0x001fffff.
         # VA 0x00007000: the AP trampoline, identity, executable.
         ENTRY64 PT_LO, 0x007, TRAMPOLINE | LEAF | RW
-        # VA 0x000b8000 -> 0x000b8000 (VGA text), XD, uncached.
-        ENTRY64 PT_LO, 0x0b8, XD | 0x000b8000 | LEAF | RW | PWT | PCD
-        # The image and its stack, identity, global, executable.
-        RUN64 PT_LO, 0x100, 16, 0x00100000, LEAF | RW | G
-        # The page tables, identity, XD.
-        RUN64 PT_LO, 0x110, 32, 0x00110000, XD | LEAF | RW
-        # VA 0x001f0000 -> 0x00300000: XD, read-only, user, PAT (PTE bit 7).
-        ENTRY64 PT_LO, 0x1f0, XD | 0x00300000 | LEAF | US | PAT4K
+        # VGA text, the image and its stack, the page tables and
+        # VA 0x001f0000 -> 0x00300000, read-only, user, PAT; all XD but the image.
+        LOW_PT PT_LO, 64, XD
         # VA 0x001f1000 -> 0x00301000: user, PWT, global.
         ENTRY64 PT_LO, 0x1f1, 0x00301000 | LEAF | RW | US | PWT | G
         # Not present: a swap-style value.
@@ -289,10 +247,7 @@ marker:
 # CPU 1 (long4smp): its own PML4 and PDPT for the low half; VA 0x40000000
 # goes through PD_AP/PT_AP to a different page, everything else is shared.
         PML4_BODY PML4_AP, PDPT_AP
-        ENTRY64 PDPT_AP, 0, PD_LO | TABLE_U
-        ENTRY64 PDPT_AP, 1, PD_AP | TABLE_U
-        ENTRY64 PDPT_AP, 3, XD | 0x100000000 | LEAF | PS | US | PCD | PATLG
-        ENTRY64 PDPT_AP, 4, 0x00000000 | LEAF | PS | RW | G
+        PDPT_LOW_BODY PDPT_AP, PD_AP
         ENTRY64 PD_AP, 0, PT_AP | TABLE_U
         ENTRY64 PT_AP, 0, XD | 0x00900000 | LEAF | RW
         END_TABLES PT_AP

@@ -35,40 +35,15 @@
         .set CR4_VALUE, 0x10a0          # LA57 | PAE | PGE
         .set HALT_VA,   0xffffffff80000000 + IMAGE_BASE + HALT_OFFSET
 
-        .text
-        .code32
-        GUEST_PROLOGUE
-        .globl _start
-_start:
-        ENTER_FLAT32
-        movl $CR4_VALUE, %eax
-        movl %eax, %cr4
-        movl $PML5, %eax
-        movl %eax, %cr3
-        movl $EFER_MSR, %ecx
-        rdmsr
-        orl $(EFER_LME | EFER_NXE), %eax
-        wrmsr
-        movl $CR0_VALUE, %eax
-        movl %eax, %cr0
-        ljmp $SEL_CODE64, $long_entry
+        GUEST_START
+        ENABLE_PAGING PML5, SEL_CODE64, long_entry, EFER_LME | EFER_NXE
 
         .code64
 long_entry:
-        movw $SEL_DATA, %ax
-        movw %ax, %ds
-        movw %ax, %es
-        movw %ax, %ss
-        movabsq $0x1122334455667788, %rbx
-        movabsq $0x99aabbccddeeff00, %rcx
-        movabsq $0x0123456789abcdef, %rdi
-        movabsq $0xfedcba9876543210, %rbp
-        movabsq $0x8888888888888888, %r8
-        movabsq $0xdeadbeefcafef00d, %r12
-        movabsq $0x0505050505050505, %r15
+        LOAD_DATA_SEGS
+        SET_REGS64 0x0505050505050505
         SERIAL_PUTS marker
-        movabsq $HALT_VA, %rax
-        jmp *%rax
+        JMP_HALT64
 
         GUEST_GDT
 marker:
@@ -86,14 +61,9 @@ marker:
         # VA 0x00400000: 2 MiB -> 0x00400000, XD.
         ENTRY64 PD_LO, 2, XD | 0x00400000 | LEAF | PS | RW
 
-        # VA 0x000b8000 -> 0x000b8000 (VGA text), XD, uncached.
-        ENTRY64 PT_LO, 0x0b8, XD | 0x000b8000 | LEAF | RW | PWT | PCD
-        # The image and its stack, identity, global, executable.
-        RUN64 PT_LO, 0x100, 16, 0x00100000, LEAF | RW | G
-        # The page tables, identity, XD.
-        RUN64 PT_LO, 0x110, 32, 0x00110000, XD | LEAF | RW
-        # VA 0x001f0000 -> 0x00300000: XD, read-only, user, PAT (PTE bit 7).
-        ENTRY64 PT_LO, 0x1f0, XD | 0x00300000 | LEAF | US | PAT4K
+        # VGA text, the image and its stack, the page tables and
+        # VA 0x001f0000 -> 0x00300000, read-only, user, PAT; all XD but the image.
+        LOW_PT PT_LO, 64, XD
         # Not present: a swap-style value.
         ENTRY64 PT_LO, 0x1ff, 0x0000000fedcba980
 

@@ -27,31 +27,12 @@
         .set HALT_VA, 0xc0100000 + HALT_OFFSET
         .set LINEAR, P | RW | A | D     # Xen's __PAGE_HYPERVISOR for the linear slots
 
-        .text
-        .code32
-        GUEST_PROLOGUE
-        .globl _start
-_start:
-        ENTER_FLAT32
-        movl $CR4_VALUE, %eax
-        movl %eax, %cr4
-        movl $PDPT, %eax
-        movl %eax, %cr3
-        movl $EFER_MSR, %ecx
-        rdmsr
-        orl $EFER_NXE, %eax
-        wrmsr
-        movl $CR0_VALUE, %eax
-        movl %eax, %cr0
-        ljmp $SEL_CODE32, $1f
+        GUEST_START
+        ENABLE_PAGING PDPT, SEL_CODE32, 1f, EFER_NXE
 1:
-        movl $0x11223344, %ebx
-        movl $0x55667788, %ecx
-        movl $0x99aabbcc, %edi
-        movl $0xddeeff00, %ebp
+        SET_REGS32
         SERIAL_PUTS marker
-        movl $HALT_VA, %eax
-        jmp *%eax
+        JMP_HALT32
 
         GUEST_GDT
 marker:
@@ -96,14 +77,9 @@ marker:
         ENTRY64 PD3, 0x1ff, 0x00000deadbeef000
 
 # PT0: VA 0x00000000-0x001fffff (and 0xc0000000-0xc01fffff through PD3[0]).
-        # VA 0x000b8000 -> 0x000b8000 (VGA text), XD, uncached.
-        ENTRY64 PT0, 0x0b8, XD | 0x000b8000 | LEAF | RW | PWT | PCD
-        # The image and its stack, identity, global, executable.
-        RUN64 PT0, 0x100, 16, 0x00100000, LEAF | RW | G
-        # The page tables, identity, XD.
-        RUN64 PT0, 0x110, 32, 0x00110000, XD | LEAF | RW
-        # VA 0x001f0000 -> 0x00300000: XD, read-only, user, PAT (PTE bit 7).
-        ENTRY64 PT0, 0x1f0, XD | 0x00300000 | LEAF | US | PAT4K
+        # VGA text, the image and its stack, the page tables and
+        # VA 0x001f0000 -> 0x00300000, read-only, user, PAT; all XD but the image.
+        LOW_PT PT0, 64, XD
         # VA 0x001f1000 -> 0x00301000: user, PWT, global.
         ENTRY64 PT0, 0x1f1, 0x00301000 | LEAF | RW | US | PWT | G
         # Not present: a swap-style value.
