@@ -12,6 +12,9 @@
  * static busybox out of the second, and writes the initramfs (newc cpio, gzip) itself, so no
  * package has to be installed. The cache is built once and reused; a lock file keeps parallel
  * test files from building it twice. Delete the folder to fetch the newest kernel again.
+ *
+ * test/xen shares the pieces: download, extract and withLock for its own cache, bootQemu for its
+ * QEMU, and this kernel and initramfs as Xen's dom0.
  */
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -27,10 +30,11 @@ export const READY_MARKER = 'HF-LINUX-READY';
 const QEMU = process.env.HF_QEMU ?? 'qemu-system-x86_64';
 const KERNEL_PACKAGE = /^linux-image-6\.1\.0-(\d+)-amd64$/;
 
-export class LinuxPrepareError extends Error {
+/** A guest's files could not be fetched or built (apt, dpkg-deb, the cache). */
+export class GuestPrepareError extends Error {
   constructor(message: string) {
     super(message);
-    this.name = 'LinuxPrepareError';
+    this.name = 'GuestPrepareError';
   }
 }
 
@@ -55,13 +59,13 @@ export interface LinuxManifest {
 
 // ---------------------------------------------------------------- small process helpers
 
-function run(cmd: string, args: string[], opts: { cwd?: string; maxBuffer?: number } = {}): Promise<{ stdout: string; stderr: string }> {
+export function run(cmd: string, args: string[], opts: { cwd?: string; maxBuffer?: number } = {}): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     execFile(cmd, args, { cwd: opts.cwd, maxBuffer: opts.maxBuffer ?? 64 << 20, encoding: 'utf8' }, (err, stdout, stderr) => {
       if (err) {
         const code = (err as NodeJS.ErrnoException).code;
         const why = code === 'ENOENT' ? `'${cmd}' not found` : `exit ${String((err as { code?: unknown }).code ?? err.message)}`;
-        reject(new LinuxPrepareError(`${cmd} ${args.join(' ')}: ${why}\n${stderr.trim() || stdout.trim()}`));
+        reject(new GuestPrepareError(`${cmd} ${args.join(' ')}: ${why}\n${stderr.trim() || stdout.trim()}`));
       } else resolve({ stdout, stderr });
     });
   });
@@ -181,31 +185,32 @@ async function newestKernelPackage(): Promise<string> {
     .filter((n) => KERNEL_PACKAGE.test(n))
     .sort((a, b) => Number(KERNEL_PACKAGE.exec(b)?.[1]) - Number(KERNEL_PACKAGE.exec(a)?.[1]));
   if (!names[0]) {
-    throw new LinuxPrepareError(
+    throw new GuestPrepareError(
       "apt knows no linux-image-6.1.0-N-amd64 package: run 'apt-get update' (Debian 12 lists) so the Linux smoke test can fetch a kernel",
     );
   }
   return names[0];
 }
 
-async function download(pkg: string, dir: string): Promise<FetchedPackage & { deb: string }> {
+/** `apt-get download`s one package into `dir`: its .deb, version and size. */
+export async function download(pkg: string, dir: string): Promise<FetchedPackage & { deb: string }> {
   try {
     await run('apt-get', ['download', pkg], { cwd: dir });
   } catch (e) {
-    throw new LinuxPrepareError(
+    throw new GuestPrepareError(
       `cannot fetch ${pkg} with 'apt-get download' (network or apt lists?): ${(e as Error).message}\n` +
-        `The Linux smoke test needs Debian's ${pkg}; run 'apt-get update' and check the mirror is reachable.`,
+        `This smoke test needs Debian's ${pkg}; run 'apt-get update' and check the mirror is reachable.`,
     );
   }
   const deb = (await readdir(dir)).find((f) => f.startsWith(`${pkg}_`) && f.endsWith('.deb'));
-  if (!deb) throw new LinuxPrepareError(`apt-get download ${pkg} reported success but left no ${pkg}_*.deb in ${dir}`);
+  if (!deb) throw new GuestPrepareError(`apt-get download ${pkg} reported success but left no ${pkg}_*.deb in ${dir}`);
   const path = join(dir, deb);
   const version = (await run('dpkg-deb', ['-f', path, 'Version'])).stdout.trim();
   return { name: pkg, version, debBytes: (await stat(path)).size, deb: path };
 }
 
 /** Extracts only the members under `member` (a ./path prefix) of a .deb's data (not all modules). */
-async function extract(deb: string, member: string, into: string): Promise<void> {
+export async function extract(deb: string, member: string, into: string): Promise<void> {
   await mkdir(into, { recursive: true });
   await run('sh', ['-c', 'dpkg-deb --fsys-tarfile "$1" | tar -x -C "$2" -f - "$3"', 'sh', deb, into, member]);
 }
@@ -232,10 +237,10 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-/** Runs `fn` holding `CACHE_DIR/build.lock` (O_EXCL); a lock whose owner died is taken over. */
-async function withLock<T>(fn: () => Promise<T>, timeoutMs = 600_000): Promise<T> {
-  await mkdir(CACHE_DIR, { recursive: true });
-  const lock = join(CACHE_DIR, LOCK_FILE);
+/** Runs `fn` holding `dir/build.lock` (O_EXCL); a lock whose owner died is taken over. */
+export async function withLock<T>(dir: string, fn: () => Promise<T>, timeoutMs = 600_000): Promise<T> {
+  await mkdir(dir, { recursive: true });
+  const lock = join(dir, LOCK_FILE);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -250,7 +255,7 @@ async function withLock<T>(fn: () => Promise<T>, timeoutMs = 600_000): Promise<T
         await rm(lock, { force: true });
         continue;
       }
-      if (Date.now() > deadline) throw new LinuxPrepareError(`timed out waiting for ${lock} (held by pid ${owner || '?'})`);
+      if (Date.now() > deadline) throw new GuestPrepareError(`timed out waiting for ${lock} (held by pid ${owner || '?'})`);
       await sleep(200);
     }
   }
@@ -274,7 +279,7 @@ export async function linuxManifest(): Promise<LinuxManifest | undefined> {
 export async function prepareLinux(): Promise<LinuxFiles> {
   const hit = cached();
   if (hit) return hit;
-  return withLock(async () => {
+  return withLock(CACHE_DIR, async () => {
     const again = cached(); // another process may have built it while we waited
     if (again) return again;
     const work = await mkdtemp(join(CACHE_DIR, 'build-'));
@@ -284,7 +289,7 @@ export async function prepareLinux(): Promise<LinuxFiles> {
       const busybox = await download('busybox-static', work);
       await extract(kernel.deb, './boot/', join(work, 'k'));
       const vmlinuz = (await readdir(join(work, 'k', 'boot'))).find((f) => f.startsWith('vmlinuz-'));
-      if (!vmlinuz) throw new LinuxPrepareError(`${kernel.name} ${kernel.version} holds no boot/vmlinuz-*`);
+      if (!vmlinuz) throw new GuestPrepareError(`${kernel.name} ${kernel.version} holds no boot/vmlinuz-*`);
       await extract(busybox.deb, './bin/busybox', join(work, 'b'));
       const bb = await readFile(join(work, 'b', 'bin', 'busybox'));
       const initrd = initramfs(bb);
@@ -304,7 +309,7 @@ export async function prepareLinux(): Promise<LinuxFiles> {
       await rm(work, { recursive: true, force: true });
     }
     const built = cached();
-    if (!built) throw new LinuxPrepareError(`built the Linux guest but ${CACHE_DIR} is incomplete`);
+    if (!built) throw new GuestPrepareError(`built the Linux guest but ${CACHE_DIR} is incomplete`);
     return built;
   });
 }
@@ -322,24 +327,40 @@ export interface LinuxBootOptions {
   timeoutMs?: number;
 }
 
-export interface BootedLinux {
-  readonly kernel: string;
-  readonly initrd: string;
+/** A QEMU started by bootQemu: its monitor, its serial console, and how to end it. */
+export interface BootedQemu {
   readonly pid: number;
   readonly gdbPort: number;
   readonly monitorPath: string;
   /** Milliseconds from spawning QEMU to the marker. */
   readonly bootMs: number;
-  readonly smp: number;
   hmp(cmd: string, timeoutMs?: number): Promise<string>;
-  /** Everything the guest wrote to ttyS0 so far. */
+  /** Everything the guest wrote to the serial port (QEMU's stdio) so far. */
   serial(): string;
-  /** Types a line into the guest's shell on ttyS0. */
+  /** Types a line into the serial port (the guest's shell). */
   type(line: string): void;
-  /** Resolves when `text` appears on ttyS0 after offset `from` (default: anywhere). */
+  /** Resolves when `text` appears on the serial port after offset `from` (default: anywhere). */
   waitSerial(text: string | RegExp, timeoutMs: number, from?: number): Promise<void>;
   stderr(): string;
   stop(): Promise<void>;
+}
+
+export interface BootedLinux extends BootedQemu {
+  readonly kernel: string;
+  readonly initrd: string;
+  readonly smp: number;
+}
+
+export interface QemuBootSpec {
+  /** Names the guest in error messages ('linux', 'xen'). */
+  name: string;
+  /** QEMU's arguments but for -serial, -gdb and -monitor, which bootQemu adds. */
+  args: string[];
+  /** Serial text that means the guest is up. */
+  marker: string;
+  timeoutMs: number;
+  /** Serial text that means the guest died (default: a Linux panic). */
+  fatal?: RegExp;
 }
 
 const live = new Set<ChildProcessWithoutNullStreams>();
@@ -367,29 +388,17 @@ function waitExit(child: ChildProcessWithoutNullStreams, ms: number): Promise<bo
   });
 }
 
-/** Boots the Linux guest (prepareLinux first) and waits for its marker on ttyS0. */
-export async function bootLinux(opts: LinuxBootOptions = {}): Promise<BootedLinux> {
-  const { kernel, initrd } = await prepareLinux();
-  const smp = opts.smp ?? 2;
-  const timeoutMs = opts.timeoutMs ?? 90_000;
-  const dir = await mkdtemp(join(tmpdir(), 'hf-linux-'));
+/**
+ * Starts QEMU with the serial port on stdio, a gdbstub on a free port and an HMP monitor on a unix
+ * socket, and waits for `spec.marker` on the serial port.
+ */
+export async function bootQemu(spec: QemuBootSpec): Promise<BootedQemu> {
+  const { name, timeoutMs } = spec;
+  const fatal = spec.fatal ?? /Kernel panic - not syncing/;
+  const dir = await mkdtemp(join(tmpdir(), `hf-${name}-`));
   const monitorPath = join(dir, 'monitor.sock');
   const gdbPort = await freePort();
-  const args = [
-    '-accel', 'tcg',
-    '-cpu', opts.cpu ?? 'qemu64',
-    '-smp', String(smp),
-    '-m', String(opts.memMiB ?? 512),
-    '-display', 'none',
-    '-nodefaults',
-    '-no-reboot',
-    '-serial', 'stdio',
-    '-kernel', kernel,
-    '-initrd', initrd,
-    '-append', 'console=ttyS0 nokaslr',
-    '-gdb', `tcp:127.0.0.1:${gdbPort}`,
-    '-monitor', `unix:${monitorPath},server=on,wait=off`,
-  ];
+  const args = [...spec.args, '-serial', 'stdio', '-gdb', `tcp:127.0.0.1:${gdbPort}`, '-monitor', `unix:${monitorPath},server=on,wait=off`];
   const started = Date.now();
   const child = spawn(QEMU, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   track(child);
@@ -403,7 +412,7 @@ export async function bootLinux(opts: LinuxBootOptions = {}): Promise<BootedLinu
   child.on('error', (e) => (spawnError = e));
   const alive = (): boolean => child.exitCode === null && child.signalCode === null && !spawnError;
   const report = (what: string): string =>
-    `linux: ${what}\n  command: ${QEMU} ${args.join(' ')}\n  qemu stderr: ${stderrText.trim() || '(empty)'}\n  serial (last 3000 chars): ${serialText.slice(-3000)}`;
+    `${name}: ${what}\n  command: ${QEMU} ${args.join(' ')}\n  qemu stderr: ${stderrText.trim() || '(empty)'}\n  serial (last 3000 chars): ${serialText.slice(-3000)}`;
 
   let hmpClient: HmpClient | undefined;
   let stopping: Promise<void> | undefined;
@@ -430,8 +439,8 @@ export async function bootLinux(opts: LinuxBootOptions = {}): Promise<BootedLinu
     };
     while (!seen()) {
       if (!alive()) throw new GuestBootError(report(`QEMU exited (code ${child.exitCode ?? child.signalCode}) waiting for ${String(text)}`));
-      if (/Kernel panic - not syncing/.test(serialText)) throw new GuestBootError(report(`kernel panic waiting for ${String(text)}`));
-      if (Date.now() > deadline) throw new GuestBootError(report(`no ${String(text)} on ttyS0 within ${ms} ms`));
+      if (fatal.test(serialText)) throw new GuestBootError(report(`the guest died (${String(fatal)}) waiting for ${String(text)}`));
+      if (Date.now() > deadline) throw new GuestBootError(report(`no ${String(text)} on the serial port within ${ms} ms`));
       await sleep(20);
     }
   };
@@ -447,17 +456,14 @@ export async function bootLinux(opts: LinuxBootOptions = {}): Promise<BootedLinu
     } catch (e) {
       throw new GuestBootError(report(alive() ? (e as Error).message : `QEMU exited (code ${child.exitCode ?? child.signalCode})`));
     }
-    await waitSerial(`${READY_MARKER} `, timeoutMs - (Date.now() - started));
+    await waitSerial(spec.marker, timeoutMs - (Date.now() - started));
     const bootMs = Date.now() - started;
     const hmp = hmpClient;
     return {
-      kernel,
-      initrd,
       pid: child.pid ?? -1,
       gdbPort,
       monitorPath,
       bootMs,
-      smp,
       hmp: (cmd, t = 30_000) => hmp.command(cmd, t),
       serial: () => serialText,
       type: (line) => {
@@ -471,4 +477,24 @@ export async function bootLinux(opts: LinuxBootOptions = {}): Promise<BootedLinu
     await stop();
     throw e;
   }
+}
+
+/** Boots the Linux guest (prepareLinux first) and waits for its marker on ttyS0. */
+export async function bootLinux(opts: LinuxBootOptions = {}): Promise<BootedLinux> {
+  const { kernel, initrd } = await prepareLinux();
+  const smp = opts.smp ?? 2;
+  const args = [
+    '-accel', 'tcg',
+    '-cpu', opts.cpu ?? 'qemu64',
+    '-smp', String(smp),
+    '-m', String(opts.memMiB ?? 512),
+    '-display', 'none',
+    '-nodefaults',
+    '-no-reboot',
+    '-kernel', kernel,
+    '-initrd', initrd,
+    '-append', 'console=ttyS0 nokaslr',
+  ];
+  const booted = await bootQemu({ name: 'linux', args, marker: `${READY_MARKER} `, timeoutMs: opts.timeoutMs ?? 90_000 });
+  return { ...booted, kernel, initrd, smp };
 }
