@@ -5,7 +5,7 @@ import { CONTROL, controlRegisterText, GENERAL_32, GENERAL_64, SEGMENT_BASES, SE
 import type { CliIo } from './io';
 import { maxPhysBits, openTarget, parse, SOURCE_OPTIONS, str } from './options';
 
-export const REGS_HELP = `hyperframe regs (--target HOST:PORT | --core FILE) [--cpu N] [--json]
+export const REGS_HELP = `hyperframe regs SOURCE [--cpu N] [--json]
   The registers of a vCPU, with CR0, CR3, CR4 and EFER decoded and the paging mode they select.`;
 
 const GENERAL = [...GENERAL_64, 'eflags', 'rflags', ...GENERAL_32];

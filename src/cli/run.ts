@@ -22,10 +22,13 @@ ${WALK_HELP}
 
 ${REGS_HELP}
 
-Live targets: --target HOST:PORT attaches to a gdb-remote stub (QEMU -gdb tcp::1234), reads, and
-detaches leaving the VM running. --physical auto|qemu|identity|OFFSET says how to reach physical
-memory (auto: QEMU's physical mode, else identity with paging off, else the direct map the
---symbols FILE (xen-syms, vmlinux) reveal).
+SOURCE is one of:
+  --target HOST:PORT [--physical auto|qemu|identity|OFFSET] [--symbols FILE]...
+      a gdb-remote stub (QEMU -gdb tcp::1234): attach, read, detach leaving the VM running.
+      --physical says how to reach physical memory (auto: QEMU's physical mode, else identity
+      with paging off, else the direct map the --symbols files (xen-syms, vmlinux) reveal).
+  --core FILE        an ELF core from QEMU's dump-guest-memory (registers from its notes)
+  --raw FILE [--base PA]   a raw physical image (no registers: give --root and --mode)
 
 Numbers: 0x-prefixed hex or decimal; digits may be grouped with _ or a backtick (0xffff8300\`00000000).
 Exit status: 0 done, 1 no translation, 2 bad input (one line on stderr).`;

@@ -6,9 +6,9 @@ import type { CliIo } from './io';
 import { translationJson } from '../paging/json';
 import { openTarget, parse, resolveAddressSpace, SOURCE_OPTIONS } from './options';
 
-export const TRANSLATE_HELP = `hyperframe translate <va> (--core FILE | --raw FILE [--base PA]) [--root PA --mode MODE] [--cpu N] [--json]
+export const TRANSLATE_HELP = `hyperframe translate <va> SOURCE [--root PA --mode MODE] [--cpu N] [--max-phys-bits N] [--json]
   Walks one virtual address and prints every step, as WinDbg's !pte does.
-  With a core, the root and mode default to the vCPU's CR3, CR0, CR4 and EFER.`;
+  With a live target or a core, the root and mode default to the vCPU's CR3, CR0, CR4 and EFER.`;
 
 export async function translateCommand(argv: string[], io: CliIo): Promise<number> {
   const { values: v, positionals } = parse(argv, SOURCE_OPTIONS, 'translate');

@@ -5,7 +5,7 @@ import { hex } from '../util/numbers';
 import type { CliIo } from './io';
 import { openTarget, parse, resolveAddressSpace, SOURCE_OPTIONS } from './options';
 
-export const WALK_HELP = `hyperframe walk (--core FILE | --raw FILE [--base PA]) [--root PA --mode MODE] [--cpu N] [--leaves] [--json]
+export const WALK_HELP = `hyperframe walk SOURCE [--root PA --mode MODE] [--cpu N] [--max-phys-bits N] [--leaves] [--json]
   Lists what an address space maps: merged ranges (contiguous in VA and PA, same rights),
   self-maps (recursive slots) and shared tables; --leaves prints one line per page instead.`;
 
