@@ -2,6 +2,10 @@
  * A TCP proxy between a gdb-remote client and a REAL stub (QEMU), for tests that must see what the
  * client sends (the z before a D, a Z1, the z/s/Z of a step off a breakpoint), hold a connection
  * mid-negotiation, or change one of the stub's answers. Everything else passes through untouched.
+ *
+ * It also counts what passes through (`stats`), and can hide QEMU's physical-memory mode (drop
+ * PhyMemMode from the reply to `qqemu.Supported`) so that QEMU stands in for a stub without one
+ * (gdbsx, Xen's own stub) and the client has to find physical memory another way (a direct map).
  */
 import net from 'node:net';
 
@@ -11,6 +15,38 @@ export type Sent = string;
 export interface ProxyOptions {
   /** Replaces a stub packet's payload (the frame is rebuilt with a fresh checksum). */
   rewriteReply?: (payload: string) => string;
+  /** Drop PhyMemMode from QEMU's `qqemu.Supported` reply (applied before rewriteReply). */
+  hidePhyMemMode?: boolean;
+}
+
+/** What passed through, over every connection. */
+export interface GdbProxyStats {
+  /** `$…#xx` packets from the client (acks and 0x03 not counted). */
+  clientPackets: number;
+  serverPackets: number;
+  /** Bytes as they arrived from either side (before any rewrite). */
+  clientBytes: number;
+  serverBytes: number;
+  /** Client packets by name: `m`, `g`, `Hg`, `qqemu.Supported`, `Qqemu.PhyMemMode`, … */
+  byName: Map<string, number>;
+  /** Addresses of every `m` read, in order. */
+  reads: bigint[];
+  /** How many `qqemu.Supported` replies lost their PhyMemMode. */
+  hidden: number;
+}
+
+function packetName(payload: string): string {
+  const c = payload[0] ?? '';
+  if (c === 'q' || c === 'Q' || c === 'v') return /^[^:,;]*/.exec(payload)?.[0] ?? payload;
+  if (c === 'H') return payload.slice(0, 2);
+  return c;
+}
+
+/** QEMU's `qqemu.Supported` reply without PhyMemMode, or undefined if `payload` is not one that has it. */
+function withoutPhyMemMode(payload: string): string | undefined {
+  const items = payload.split(';');
+  if (!items.includes('PhyMemMode') || !items.includes('sstep')) return undefined;
+  return items.filter((i) => i !== 'PhyMemMode').join(';');
 }
 
 function checksum(body: string): string {
@@ -19,30 +55,39 @@ function checksum(body: string): string {
   return s.toString(16).padStart(2, '0');
 }
 
-/** Splits a byte stream into `$…#xx` packets and single bytes, keeping what is incomplete. */
+/**
+ * Splits a byte stream into `$…#xx` packets (body without `$`, `#xx`), `%…#xx` notifications and
+ * single bytes (both as they came), keeping what is incomplete for the next chunk.
+ */
 class Framer {
   private buf = '';
 
-  push(chunk: Buffer, onPacket: (body: string) => void, onByte: (ch: string) => void): void {
-    this.buf += chunk.toString('latin1');
-    for (;;) {
-      if (this.buf === '') return;
-      if (this.buf[0] !== '$') {
-        onByte(this.buf[0]);
-        this.buf = this.buf.slice(1);
+  push(chunk: Buffer, onPacket: (body: string, raw: string) => void, onOther: (raw: string) => void): void {
+    const buf = this.buf + chunk.toString('latin1');
+    let i = 0;
+    while (i < buf.length) {
+      const c = buf[i];
+      if (c !== '$' && c !== '%') {
+        onOther(c);
+        i++;
         continue;
       }
-      const hash = this.buf.indexOf('#');
-      if (hash < 0 || this.buf.length < hash + 3) return;
-      onPacket(this.buf.slice(1, hash));
-      this.buf = this.buf.slice(hash + 3);
+      const hash = buf.indexOf('#', i);
+      if (hash < 0 || buf.length < hash + 3) break;
+      const raw = buf.slice(i, hash + 3);
+      if (c === '$') onPacket(buf.slice(i + 1, hash), raw);
+      else onOther(raw);
+      i = hash + 3;
     }
+    this.buf = buf.slice(i);
   }
 }
 
 export class GdbProxy {
   /** What clients sent, in order, over every connection. */
   readonly sent: Sent[] = [];
+  /** Counts of what passed through, over every connection. */
+  readonly stats: GdbProxyStats = { clientPackets: 0, serverPackets: 0, clientBytes: 0, serverBytes: 0, byName: new Map(), reads: [], hidden: 0 };
   private readonly server: net.Server;
   private held = false;
   private readonly backlog: (() => void)[] = [];
@@ -110,17 +155,22 @@ export class GdbProxy {
     const upstream = net.connect({ host: '127.0.0.1', port: this.upstreamPort });
     for (const s of [client, upstream]) {
       this.sockets.add(s);
-      s.setNoDelay(true);
-      s.on('error', () => undefined);
+      s.setNoDelay(true); // or every packet waits ~40 ms for Nagle
+      s.once('close', () => this.sockets.delete(s));
+      s.on('error', () => undefined); // the close that follows is what matters
     }
     client.on('close', () => this.pass(() => upstream.end()));
     upstream.on('close', () => this.pass(() => client.end()));
 
     const fromClient = new Framer();
     client.on('data', (chunk: Buffer) => {
+      this.stats.clientBytes += chunk.length;
       fromClient.push(
         chunk,
-        (body) => this.record(body),
+        (body) => {
+          this.count(body);
+          this.record(body);
+        },
         (ch) => {
           if (ch === '\x03') this.record(ch);
         },
@@ -130,22 +180,43 @@ export class GdbProxy {
 
     const fromStub = new Framer();
     upstream.on('data', (chunk: Buffer) => {
-      const rewrite = this.options.rewriteReply;
-      if (!rewrite) {
+      this.stats.serverBytes += chunk.length;
+      const { rewriteReply, hidePhyMemMode } = this.options;
+      if (!rewriteReply && !hidePhyMemMode) {
+        fromStub.push(
+          chunk,
+          () => this.stats.serverPackets++,
+          () => undefined,
+        );
         this.pass(() => client.write(chunk));
         return;
       }
       let out = '';
       fromStub.push(
         chunk,
-        (body) => {
-          const payload = rewrite(body);
-          out += `$${payload}#${checksum(payload)}`;
+        (body, raw) => {
+          this.stats.serverPackets++;
+          let payload = body;
+          const hidden = hidePhyMemMode ? withoutPhyMemMode(payload) : undefined;
+          if (hidden !== undefined) {
+            this.stats.hidden++;
+            payload = hidden;
+          }
+          if (rewriteReply) payload = rewriteReply(payload);
+          out += payload === body ? raw : `$${payload}#${checksum(payload)}`;
         },
-        (ch) => (out += ch),
+        (raw) => (out += raw),
       );
-      this.pass(() => client.write(Buffer.from(out, 'latin1')));
+      if (out) this.pass(() => client.write(Buffer.from(out, 'latin1')));
     });
+  }
+
+  private count(payload: string): void {
+    const { stats } = this;
+    stats.clientPackets++;
+    const name = packetName(payload);
+    stats.byName.set(name, (stats.byName.get(name) ?? 0) + 1);
+    if (name === 'm') stats.reads.push(BigInt(`0x${payload.slice(1).split(',')[0]}`));
   }
 
   private record(entry: Sent): void {

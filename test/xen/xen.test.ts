@@ -22,7 +22,7 @@ import { XEN_DIRECTMAP_VIRT_START } from '../../src/target/livePhysical';
 import { parseInfoRegisters, parseInfoTlb, parseXp } from '../guests/harness';
 import { tlbLineFor } from '../helpers/infoTlb';
 import { linuxManifest } from '../linux/linuxGuest';
-import { startGdbProxy, type GdbProxyStats } from './gdbProxy';
+import { GdbProxy, type GdbProxyStats } from '../gdbstub/gdbProxy';
 import { bootXen, DOM0_PROMPT, xenManifest, type BootedXen } from './xenGuest';
 
 const DIRECT_MAP = XEN_DIRECTMAP_VIRT_START; // 0xffff830000000000, DIRECTMAP_VIRT_START
@@ -120,7 +120,7 @@ describe('a real Xen 4.17 hypervisor with a PV dom0 (QEMU TCG)', () => {
     expect(await g.hmp('info status')).toMatch(/VM status: paused/);
 
     // The CLI through a counting relay (it forwards every byte unchanged).
-    const proxy = await startGdbProxy(g.gdbPort);
+    const proxy = await GdbProxy.start(g.gdbPort);
     let r: Awaited<ReturnType<typeof cli>>;
     const t0 = performance.now();
     try {
@@ -233,7 +233,7 @@ describe('a real Xen 4.17 hypervisor with a PV dom0 (QEMU TCG)', () => {
 
     // A stub without physical mode (QEMU behind a relay that hides PhyMemMode) and xen-syms:
     // 'auto' finds idle_pg_table and reads physical memory through the direct map.
-    const hiding = await startGdbProxy(g.gdbPort, { hidePhyMemMode: true });
+    const hiding = await GdbProxy.start(g.gdbPort, { hidePhyMemMode: true });
     let auto: Awaited<ReturnType<typeof walkOver>>;
     let description: string;
     try {
@@ -260,7 +260,7 @@ describe('a real Xen 4.17 hypervisor with a PV dom0 (QEMU TCG)', () => {
     if (auto.keys.join('\n') !== reference.keys.join('\n')) expect(diff(auto.keys, reference.keys)).toEqual({ onlyOurs: [], onlyTheirs: [], counts: [0, 0] });
 
     // The CLI with an explicit direct map (QEMU's physical mode on offer but not used).
-    const counting = await startGdbProxy(g.gdbPort);
+    const counting = await GdbProxy.start(g.gdbPort);
     let r: Awaited<ReturnType<typeof cli>>;
     const t0 = performance.now();
     try {
@@ -284,7 +284,7 @@ describe('a real Xen 4.17 hypervisor with a PV dom0 (QEMU TCG)', () => {
     expect(await g.hmp('info status')).toMatch(/VM status: running/);
 
     // Without symbols nothing tells where physical memory is: a clear error, not a guess.
-    const bare = await startGdbProxy(g.gdbPort, { hidePhyMemMode: true });
+    const bare = await GdbProxy.start(g.gdbPort, { hidePhyMemMode: true });
     try {
       await expect(LiveTarget.attach({ host: '127.0.0.1', port: bare.port, physicalMemory: 'auto' })).rejects.toThrow(/directMap.*0xffff830000000000/);
     } finally {
