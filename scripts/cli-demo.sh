@@ -9,4 +9,4 @@ cli() { echo; echo "\$ hyperframe $*"; node dist/cli.js "$@"; }
 cli decode 0x0001a001e3 --mode pae --level 2
 cli walk --core dist/samples/xen-x86_64.elf
 cli translate 0xffff82d040001234 --core dist/samples/xen-x86_64.elf
-cli walk --core dist/samples/seed004-pae.elf
+cli walk --core dist/samples/freebsd-pae.elf

@@ -3,10 +3,10 @@ import { type BitsPerLong, checkBits } from './reader';
 /**
  * The values Linux stores in its PV P2M (pfn → mfn) besides plain machine frame numbers.
  *
- * Linux arch/x86/include/asm/xen/page.h (this form since the 2011 identity-mapping work of seed
- * 001, unchanged in current kernels):
+ * Linux arch/x86/include/asm/xen/page.h (this form since the 2011 xen-devel P2M identity patch,
+ * unchanged in current kernels):
  * INVALID_P2M_ENTRY is ~0UL, FOREIGN_FRAME_BIT is 1UL << (BITS_PER_LONG-1), IDENTITY_FRAME_BIT is
- * 1UL << (BITS_PER_LONG-2) — seed 001's review ("These need to be BITS_PER_LONG-1 and -2").
+ * 1UL << (BITS_PER_LONG-2) — the review of the 2011 xen-devel P2M identity patch ("These need to be BITS_PER_LONG-1 and -2").
  */
 export interface FrameBits {
   bitsPerLong: BitsPerLong;

@@ -54,7 +54,7 @@ export interface XenLayout {
 }
 
 const CONFIG_H_417 = 'xen/arch/x86/include/asm/config.h, Xen 4.17';
-const CONFIG_H_32 = 'xen/include/asm-x86/config.h x86_32 PAE branch, Xen 3.x-4.2 (seed 004)';
+const CONFIG_H_32 = 'xen/include/asm-x86/config.h x86_32 PAE branch, Xen 3.x-4.2 (xen-devel “PAE guest address maps?”)';
 
 /** PML4_ADDR(slot): slot << 39, sign-extended (config.h, Xen 4.17). */
 export function pml4Addr(slot: number): bigint {
@@ -150,7 +150,7 @@ export function xen417X8664(opts: X8664Options = {}): XenLayout {
 
 /**
  * The x86_32 PAE hypervisor's layout (Xen 3.0-4.2; the 32-bit hypervisor was dropped in 4.3), as
- * seed 004 quotes config.h, high to low: I/O remap 4 MiB, direct map 12 MiB, per-domain 8 MiB
+ * The xen-devel post “PAE guest address maps?” quotes config.h, high to low: I/O remap 4 MiB, direct map 12 MiB, per-domain 8 MiB
  * (with the 4 MiB map_domain_page cache), shadow linear PT 8 MiB, guest linear PT 8 MiB, writable
  * M2P 16 MiB, frame table 96 MiB, read-only M2P 16 MiB; HYPERVISOR_VIRT_START = 0xF5800000.
  */
@@ -164,7 +164,7 @@ export function xenX8632Pae(): XenLayout {
     description,
     source: CONFIG_H_32,
   });
-  // Built upward from HYPERVISOR_VIRT_START; each size is the PAE-SIZE column of config.h's table (seed 004).
+  // Built upward from HYPERVISOR_VIRT_START; each size is the PAE-SIZE column of config.h's table (xen-devel “PAE guest address maps?”).
   const roMpt = 0xf580_0000n; // RO_MPT_VIRT_START = HYPERVISOR_VIRT_START, config.h x86_32 PAE
   const ft = roMpt + 16n * MB; // FRAMETABLE_VIRT_START (MACHPHYS_MBYTES 16), config.h x86_32 PAE
   const rwMpt = ft + 96n * MB; // RDWR_MPT_VIRT_START (FRAMETABLE_MBYTES 96), config.h x86_32 PAE
@@ -222,7 +222,7 @@ export function xen417CompatGuest(hvCompatVstart = 0xf580_0000n): XenLayout {
   };
 }
 
-/** Xen 4.17 x86_64 for a PV guest's page tables: the layout of FACTS.md's boot. */
+/** Xen 4.17 x86_64 for a PV guest's page tables: the layout seen on a Xen 4.17 boot under QEMU. */
 export const XEN_417_X86_64: XenLayout = xen417X8664();
-/** Xen 3.x-4.2 x86_32 PAE, the layout of seed 004. */
+/** Xen 3.x-4.2 x86_32 PAE, the layout of the xen-devel post “PAE guest address maps?”. */
 export const XEN_X86_32_PAE: XenLayout = xenX8632Pae();

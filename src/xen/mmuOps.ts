@@ -1,5 +1,5 @@
 /**
- * The PV MMU hypercalls' command numbers (xen/include/public/xen.h, Xen 4.17; seed 003's
+ * The PV MMU hypercalls' command numbers (xen/include/public/xen.h, Xen 4.17; the XenMemoryManagement wiki page's
  * HYPERVISOR_mmu_update and HYPERVISOR_mmuext_op(MMUEXT_PIN_L2_TABLE, …)).
  */
 

@@ -7,7 +7,7 @@ export type { P2mRange } from './p2mRanges';
 
 /**
  * Linux's PV P2M as a three-level tree (arch/x86/xen/p2m.c before Linux 3.19 switched to a
- * virtually mapped list, see p2mLinear.ts; seed 001):
+ * virtually mapped list, see p2mLinear.ts):
  * p2m_top[P2M_TOP_PER_PAGE] → p2m_mid[P2M_MID_PER_PAGE] → leaf pages of P2M_PER_PAGE = PAGE_SIZE /
  * sizeof(unsigned long) values; top index = pfn / (MID_PER_PAGE * PER_PAGE), mid index = (pfn /
  * PER_PAGE) % MID_PER_PAGE, leaf index = pfn % PER_PAGE. Holes point at shared pages: top entries at
@@ -26,7 +26,7 @@ export interface P2mTreeOptions {
   identity: bigint;
   /**
    * Optional: a shared mid page standing for a whole identity top entry (all its entries
-   * p2m_identity), for a kernel that keeps one. Seed 001's kernel has none.
+   * p2m_identity), for a kernel that keeps one. That patch's kernel has none.
    */
   midIdentity?: bigint;
 }

@@ -115,7 +115,7 @@ export interface StartInfo {
   /** VIRTUAL address of the initial page directory. */
   ptBase: bigint;
   nrPtFrames: bigint;
-  /** VIRTUAL address of the initial pfn → mfn list (seed 003's "mfn_list"). */
+  /** VIRTUAL address of the initial pfn → mfn list (the XenMemoryManagement wiki page's "mfn_list"). */
   mfnList: bigint;
   /** VIRTUAL address of the module, or its PFN when SIF_MOD_START_PFN is set. */
   modStart: bigint;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/run';
-import { seed004Core, XEN_SAMPLE, xenSampleCore } from '../fixtures/sampleDumps';
+import { freebsdPaeCore, XEN_SAMPLE, xenSampleCore } from '../fixtures/sampleDumps';
 import { buildElfCore } from '../helpers/elfCoreWriter';
 
 async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -25,7 +25,7 @@ beforeAll(() => {
   pae = join(dir, 'pae.elf');
   raw = join(dir, 'ram.bin');
   writeFileSync(xen, xenSampleCore());
-  writeFileSync(pae, seed004Core());
+  writeFileSync(pae, freebsdPaeCore());
   // A raw image holding a 32-bit page directory at 0x1000 and a page table at 0x2000.
   const img = new Uint8Array(0x3000);
   const dv = new DataView(img.buffer);
@@ -143,7 +143,7 @@ describe('hyperframe walk and translate on an ELF core', () => {
     expect(miss.out).toMatch(/no translation: not present at level 3/);
   });
 
-  it('the seed 004 PAE core: 32-bit core, PAE from CR4, the linear page table as self-maps', async () => {
+  it('the FreeBSD PAE core: 32-bit core, PAE from CR4, the linear page table as self-maps', async () => {
     const j = JSON.parse((await run('walk', '--core', pae, '--json')).out);
     expect(j.mode).toBe('pae');
     expect(j.selfMaps.map((s: { va: string }) => s.va)).toEqual(['0xfd800000', '0xfda00000', '0xfdc00000', '0xfde00000']);

@@ -45,7 +45,7 @@ describe('decodeEntry: 32-bit paging', () => {
   });
 });
 
-describe('decodeEntry: PAE (entries from the FreeBSD-on-Xen dump in seed 004)', () => {
+describe('decodeEntry: PAE (entries from the FreeBSD-on-Xen dump in the xen-devel post “PAE guest address maps?”)', () => {
   it('0x00fb14e067 in a page directory: a page table at 0xfb14e000, P RW US A', () => {
     const e = decodeEntry(0x00fb14e067n, 'pae', 2);
     expect(e.kind).toBe('table');

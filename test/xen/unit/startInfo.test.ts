@@ -44,7 +44,7 @@ function domUOn32BitPae(): Uint8Array {
   dv.setUint32(48, 1, true); // store_evtchn
   dv.setUint32(52, 0xfb157, true); // console.domU.mfn
   dv.setUint32(56, 2, true); // console.domU.evtchn
-  dv.setUint32(60, 0xc03a_e000, true); // pt_base: seed 004's (gdb) x/4x xen_start_info->pt_base
+  dv.setUint32(60, 0xc03a_e000, true); // pt_base: the "PAE guest address maps?" post's (gdb) x/4x xen_start_info->pt_base
   dv.setUint32(64, 6, true); // nr_pt_frames
   dv.setUint32(68, 0xc030_0000, true); // mfn_list
   dv.setUint32(72, 0x400, true); // mod_start (a PFN)

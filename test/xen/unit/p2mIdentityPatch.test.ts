@@ -3,7 +3,7 @@ import { P2mTree, type P2mRange, type P2mTreeOptions } from '../../../src/xen';
 import { FakeMem } from './fakeMem';
 
 /**
- * Seed 001's example rebuilt in memory: a 64-bit dom0 booted with dom0_mem=max:3GB,1GB on a machine
+ * The example of the 2011 xen-devel P2M identity patch rebuilt in memory: a 64-bit dom0 booted with dom0_mem=max:3GB,1GB on a machine
  * whose E820 has RAM up to 1029 MB, ACPI / reserved / a gap up to 2001 MB, then RAM again. Linux
  * made 263424 (0x40500) .. 512256 (0x7D100) identity:
  *   p2m[0]            → a mid page whose 512 entries point into the domain builder's mfn_list
@@ -14,8 +14,8 @@ import { FakeMem } from './fakeMem';
  *     p2m[1][488]     → a leaf: [0..256] IDENTITY, [257..511] ~0
  *     p2m[1][489..]   → p2m_missing
  *   p2m[2..511]       → p2m_mid_missing (whose entries all point at p2m_missing)
- * The seed (and the comment atop p2m.c) say p2m[1][488][0->256], 256 included, though the loop in
- * set_phys_range_identity() stops before pfn_e; the fixture follows the seed.
+ * The patch (and the comment atop p2m.c) say p2m[1][488][0->256], 256 included, though the loop in
+ * set_phys_range_identity() stops before pfn_e; the fixture follows the patch.
  */
 const BRK = 0xffff_ffff_8200_0000n; // where extend_brk() put the pages
 const TOP = BRK;
@@ -32,7 +32,7 @@ const INVALID = 0xffff_ffff_ffff_ffffn;
 const ID_BIT = 1n << 62n;
 const FOREIGN_BIT = 1n << 63n;
 
-/** The domain builder's mfn_list: seed 001's 0x290F, 0x290E, 0x290D, then two ascending runs and one foreign frame. */
+/** The domain builder's mfn_list: the patch's 0x290F, 0x290E, 0x290D, then two ascending runs and one foreign frame. */
 function mfnOf(pfn: number): bigint {
   if (pfn < 3) return BigInt(0x290f - pfn);
   if (pfn < 0x20000) return 0x200000n + BigInt(pfn);
@@ -40,7 +40,7 @@ function mfnOf(pfn: number): bigint {
   return 0x100000n + BigInt(pfn - 0x20000);
 }
 
-function seed001(withPciHole = false): FakeMem {
+function identityPatchExample(withPciHole = false): FakeMem {
   const mem = new FakeMem();
   mem.fill64(TOP, 512, (i) => (i === 0 ? MID0 : i === 1 ? MID1 : i === 3 && withPciHole ? MID3_PCI : MID_MISSING));
   mem.fill64(MID_MISSING, 512, () => MISSING);
@@ -64,20 +64,20 @@ async function all(gen: AsyncGenerator<P2mRange>): Promise<P2mRange[]> {
   return out;
 }
 
-describe('seed 001: the three-level P2M tree', () => {
+describe('the 2011 P2M identity patch: the three-level P2M tree', () => {
   it('indexes 512 x 512 x 512 for 64-bit longs', () => {
-    const t = new P2mTree(seed001(), OPTS);
+    const t = new P2mTree(identityPatchExample(), OPTS);
     expect(t.geometry).toEqual({ perPage: 512n, midPerPage: 512n, topPerPage: 512n, maxPfn: 1n << 27n });
   });
 
   it('finds the domain builder’s frames: pfn_to_mfn(2) == 0x290D', async () => {
-    const t = new P2mTree(seed001(), OPTS);
+    const t = new P2mTree(identityPatchExample(), OPTS);
     expect(await t.pfnToMfn(2n)).toMatchObject({ kind: 'mfn', mfn: 0x290dn, via: 'leaf', topIndex: 0, midIndex: 0, index: 2, entryVa: MFN_LIST + 16n });
     expect(await t.pfnToMfn(0x30000n)).toMatchObject({ kind: 'foreign', mfn: 0x123456n, raw: FOREIGN_BIT | 0x123456n });
   });
 
   it('puts the 263424 (0x40500) boundary at p2m[1][2][256]', async () => {
-    const t = new P2mTree(seed001(), OPTS);
+    const t = new P2mTree(identityPatchExample(), OPTS);
     expect(await t.pfnToMfn(263423n)).toMatchObject({ kind: 'missing', raw: INVALID, via: 'leaf', topIndex: 1, midIndex: 2, index: 255, leafPage: LEAF_1_2 });
     expect(await t.pfnToMfn(263424n)).toMatchObject({ kind: 'identity', mfn: 0x40500n, raw: ID_BIT | 0x40500n, via: 'leaf', topIndex: 1, midIndex: 2, index: 256 });
     expect(await t.pfnToMfn(0x40400n)).toMatchObject({ kind: 'missing', via: 'leaf', index: 0 });
@@ -85,33 +85,33 @@ describe('seed 001: the three-level P2M tree', () => {
   });
 
   it('answers identity from the p2m_identity page without reading it', async () => {
-    const mem = seed001();
+    const mem = identityPatchExample();
     const t = new P2mTree(mem, OPTS);
     // 0x50000 is p2m[1][128]: a p2m_identity mid entry.
     expect(await t.pfnToMfn(0x50000n)).toMatchObject({ kind: 'identity', mfn: 0x50000n, raw: ID_BIT | 0x50000n, via: 'identity-page', midIndex: 128 });
     expect(mem.reads.some((r) => r.addr >= IDENTITY && r.addr < IDENTITY + 4096n)).toBe(false);
   });
 
-  it('puts the 512256 (0x7D100) boundary at p2m[1][488][256] as the seed draws it', async () => {
-    const t = new P2mTree(seed001(), OPTS);
+  it('puts the 512256 (0x7D100) boundary at p2m[1][488][256] as the patch draws it', async () => {
+    const t = new P2mTree(identityPatchExample(), OPTS);
     expect(await t.pfnToMfn(512256n)).toMatchObject({ kind: 'identity', mfn: 0x7d100n, via: 'leaf', topIndex: 1, midIndex: 488, index: 256 });
     expect(await t.pfnToMfn(512257n)).toMatchObject({ kind: 'missing', via: 'leaf', index: 257 });
     expect(await t.pfnToMfn(0x7d200n)).toMatchObject({ kind: 'missing', via: 'missing-page', midIndex: 489 });
   });
 
   it('pfn_to_mfn(0xc0000): INVALID_P2M_ENTRY while p2m[3] is p2m_mid_missing, 0xc0000 once 1-1 mapped', async () => {
-    expect(await new P2mTree(seed001(), OPTS).pfnToMfn(0xc0000n)).toMatchObject({ kind: 'missing', raw: INVALID, via: 'mid-missing', topIndex: 3 });
-    const r = await new P2mTree(seed001(true), OPTS).pfnToMfn(0xc0000n);
+    expect(await new P2mTree(identityPatchExample(), OPTS).pfnToMfn(0xc0000n)).toMatchObject({ kind: 'missing', raw: INVALID, via: 'mid-missing', topIndex: 3 });
+    const r = await new P2mTree(identityPatchExample(true), OPTS).pfnToMfn(0xc0000n);
     expect(r).toMatchObject({ kind: 'identity', mfn: 0xc0000n, via: 'identity-page', topIndex: 3, midIndex: 0 });
     expect(r.raw).toBe(0x4000_0000_000c_0000n); // the IDENTITY_FRAME_BIT is in the raw value
   });
 
   it('treats pfns past MAX_P2M_PFN as missing, as get_phys_to_machine() does', async () => {
-    expect(await new P2mTree(seed001(), OPTS).pfnToMfn(1n << 27n)).toMatchObject({ kind: 'missing', via: 'beyond-tree' });
+    expect(await new P2mTree(identityPatchExample(), OPTS).pfnToMfn(1n << 27n)).toMatchObject({ kind: 'missing', via: 'beyond-tree' });
   });
 
   it('lists the whole tree as merged runs, reading each page it needs once', async () => {
-    const mem = seed001();
+    const mem = identityPatchExample();
     const t = new P2mTree(mem, OPTS);
     const ranges = await all(t.ranges());
     expect(ranges).toEqual([
@@ -134,7 +134,7 @@ describe('seed 001: the three-level P2M tree', () => {
   });
 
   it('lists a window, and the PCI-hole variant', async () => {
-    const t = new P2mTree(seed001(true), OPTS);
+    const t = new P2mTree(identityPatchExample(true), OPTS);
     expect(await all(t.ranges(0x40480n, 0x40520n))).toEqual([
       { pfnStart: 0x40480n, pfnEnd: 0x40500n, kind: 'missing', mfnStart: undefined },
       { pfnStart: 0x40500n, pfnEnd: 0x40520n, kind: 'identity', mfnStart: 0x40500n },
@@ -148,7 +148,7 @@ describe('seed 001: the three-level P2M tree', () => {
   });
 
   it('names the page it could not read', async () => {
-    const mem = seed001();
+    const mem = identityPatchExample();
     mem.pages.delete(LEAF_1_488 >> 12n);
     await expect(new P2mTree(mem, OPTS).pfnToMfn(512256n)).rejects.toThrow(/p2m\[1\]\[488\]\[256\] at 0xffffffff82007800/);
   });

@@ -3,12 +3,12 @@ import { entryVaThroughLinear, mappings, mergeRanges, translate, type WalkEvent 
 import { SparseMem } from '../helpers/sparseMem';
 
 /**
- * The tables of a FreeBSD PAE guest on Xen, rebuilt byte for byte from the dump in seed 004
+ * The tables of a FreeBSD PAE guest on Xen, rebuilt byte for byte from the dump in the xen-devel post “PAE guest address maps?”
  * (entries the dump elides with "..." are zero here). CR3 = the PDPT at machine frame 0xfb153;
  * the page directories are frames 0xfb152, 0xfb151, 0xfb150 and 0xfb14f (page directory 3, which
  * the dump shows at guest VA 0xc03b2000).
  */
-function seed004(): SparseMem {
+function freebsdPae(): SparseMem {
   const mem = new SparseMem();
   const pdpt = 0xfb153000n;
   [0xfb152001n, 0xfb151001n, 0xfb150001n, 0xfb14f001n].forEach((e, i) => mem.u64(pdpt + BigInt(i * 8), e));
@@ -39,9 +39,9 @@ async function collect(mem: SparseMem): Promise<WalkEvent[]> {
   return out;
 }
 
-describe('seed 004: a PAE guest of Xen', () => {
+describe('a PAE guest of Xen (the xen-devel “PAE guest address maps?” dump)', () => {
   it('finds the linear page table at 0xFD800000 as four self-map entries and does not descend', async () => {
-    const events = await collect(seed004());
+    const events = await collect(freebsdPae());
     const self = events.filter((e) => e.kind === 'selfMap');
     // PD3 entries 492..495 point at page directories 0..3: 0xC0000000 + 492 * 2 MiB = 0xFD800000.
     expect(self.map((e) => [e.va, e.size, e.targetPa, e.targetLevel])).toEqual([
@@ -55,7 +55,7 @@ describe('seed 004: a PAE guest of Xen', () => {
   });
 
   it('lists the mappings the dump shows', async () => {
-    const leaves = (await collect(seed004())).flatMap((e) => (e.kind === 'leaf' ? [[e.va, e.pa, e.size, e.perms.write] as const] : []));
+    const leaves = (await collect(freebsdPae())).flatMap((e) => (e.kind === 'leaf' ? [[e.va, e.pa, e.size, e.perms.write] as const] : []));
     const M2 = 0x200000n;
     expect(leaves).toEqual([
       [0xc0000000n, 0xd1620000n, 0x1000n, true], // kernel text: PT 0xfb14e, entry 0
@@ -69,7 +69,7 @@ describe('seed 004: a PAE guest of Xen', () => {
 
   it('merges the contiguous 2 MiB pages into one range', async () => {
     const ranges = [];
-    for await (const r of mergeRanges(mappings(spec, seed004()))) ranges.push(r);
+    for await (const r of mergeRanges(mappings(spec, freebsdPae()))) ranges.push(r);
     const big = ranges.find((r) => r.va === 0xf6800000n);
     expect(big).toMatchObject({ pa: 0x1800000n, size: 24n << 20n, pages: 12, global: true });
     // 0xfbc00000 then 0xfba00000: adjacent in VA but descending in PA, so two ranges.
@@ -77,18 +77,18 @@ describe('seed 004: a PAE guest of Xen', () => {
   });
 
   it("reads each table once, whole: the PDPT, four PDs and PD3's page tables", async () => {
-    const mem = seed004();
+    const mem = freebsdPae();
     await collect(mem);
     // PDPT (32 bytes) + 4 PDs + 4 kernel PTs + 12 other PTs = 21 reads.
     expect(mem.reads).toBe(21);
     expect(mem.bytesRead).toBe(32 + 20 * 4096);
   });
 
-  it("the seed's formula: ((va & 0xFFFFF000) >> 9) + 0xFD800000 is the PTE's VA, and it reads back the PTE", async () => {
+  it("the post's formula: ((va & 0xFFFFF000) >> 9) + 0xFD800000 is the PTE's VA, and it reads back the PTE", async () => {
     const lpt = { mode: 'pae' as const, base: 0xfd800000n };
     expect(entryVaThroughLinear(lpt, 0xc0000000n, 1)).toBe(0xfde00000n);
     expect(entryVaThroughLinear(lpt, 0xc0123456n, 1)).toBe(((0xc0123456n & 0xfffff000n) >> 9n) + 0xfd800000n);
-    const mem = seed004();
+    const mem = freebsdPae();
     const t = await translate(0xfde00000n, spec, mem);
     expect(t.pa).toBe(0xfb14e000n);
     const pte = await mem.read(t.pa!, 8);
