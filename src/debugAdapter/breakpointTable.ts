@@ -2,7 +2,8 @@
  * The session's breakpoints as the client set them (instruction, function, data), what each one
  * put into the stub, and the per-breakpoint state a stop is judged by: condition, hit condition,
  * hit count. Each `set…` call replaces its whole category, as DAP defines; a breakpoint that is
- * unchanged keeps its id and hit count.
+ * unchanged keeps its id and hit count. The breakpoints of each disassembly listing (set in its
+ * gutter) are instruction breakpoints of a category of their own, one per listing.
  */
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { SymbolTable } from '../symbols';
@@ -17,8 +18,8 @@ import { parseDataId, virtualAddressOf } from './dataBreakpointInfo';
 export type ConditionCheck = (expression: string, vcpu: number) => Promise<boolean>;
 
 export const BREAKPOINT_MODES: DebugProtocol.BreakpointMode[] = [
-  { mode: 'software', label: 'Software', description: 'Z0: the stub patches or traps the instruction (default)', appliesTo: ['instruction'] },
-  { mode: 'hardware', label: 'Hardware', description: 'Z1: a debug register (QEMU under TCG treats it like software)', appliesTo: ['instruction'] },
+  { mode: 'software', label: 'Software', description: 'Z0: the stub patches or traps the instruction (default)', appliesTo: ['instruction', 'source'] },
+  { mode: 'hardware', label: 'Hardware', description: 'Z1: a debug register (QEMU under TCG treats it like software)', appliesTo: ['instruction', 'source'] },
 ];
 
 export const NO_LINE_INFO = 'no line information: use function or instruction breakpoints';
@@ -39,7 +40,8 @@ interface Entry {
 /** What the user asked for, resolved to an address (or the reason it could not be). */
 type Spec = { kind: BreakpointKind; address: bigint; bytes: number; label: string; condition?: string; hitCondition?: string } | { error: string };
 
-type Category = 'instruction' | 'function' | 'data';
+/** `listing:N`: the breakpoints set in the gutter of frame listing N. */
+type Category = 'instruction' | 'function' | 'data' | `listing:${number}`;
 
 export interface StopVerdict {
   /** Breakpoints that want this stop reported (empty: resume silently). */
@@ -49,7 +51,7 @@ export interface StopVerdict {
 }
 
 export class BreakpointTable {
-  private readonly entries: Record<Category, Entry[]> = { instruction: [], function: [], data: [] };
+  private readonly entries = new Map<Category, Entry[]>();
   private nextId = 1;
 
   constructor(
@@ -62,6 +64,17 @@ export class BreakpointTable {
     return this.replace(
       'instruction',
       bps.map((bp) => this.codeSpec(() => this.instructionAddress(bp), bp.instructionReference, bp)),
+    );
+  }
+
+  /** The breakpoints of one listing: each line resolved to its instruction's address (or the reason not). */
+  setListingBreakpoints(
+    listing: number,
+    bps: readonly { resolve: () => bigint; label: string; condition?: string; hitCondition?: string; mode?: string }[],
+  ): Promise<DebugProtocol.Breakpoint[]> {
+    return this.replace(
+      `listing:${listing}`,
+      bps.map((bp) => this.codeSpec(bp.resolve, bp.label, bp)),
     );
   }
 
@@ -92,12 +105,12 @@ export class BreakpointTable {
 
   /** Enabled code breakpoints at `pc`. */
   codeAt(pc: bigint): Entry[] {
-    return [...this.entries.instruction, ...this.entries.function].filter((e) => e.address === pc);
+    return [...this.entries].flatMap(([cat, list]) => (cat === 'data' ? [] : list.filter((e) => e.address === pc)));
   }
 
   /** Enabled data breakpoints whose range holds `address` (QEMU reports the watched address). */
   dataAt(address: bigint): Entry[] {
-    return this.entries.data.filter((e) => address >= e.address && address < e.address + BigInt(e.bytes));
+    return (this.entries.get('data') ?? []).filter((e) => address >= e.address && address < e.address + BigInt(e.bytes));
   }
 
   /** Applies conditions and hit counts of the breakpoints a vCPU just hit. */
@@ -125,7 +138,7 @@ export class BreakpointTable {
 
   /** Everything out of the stub (end of session). */
   async clear(): Promise<void> {
-    for (const cat of Object.keys(this.entries) as Category[]) this.entries[cat] = [];
+    this.entries.clear();
     await this.insertions.clear();
   }
 
@@ -170,7 +183,7 @@ export class BreakpointTable {
   // ---- replacing a category ----
 
   private async replace(cat: Category, specs: Spec[]): Promise<DebugProtocol.Breakpoint[]> {
-    const old = this.entries[cat];
+    const old = this.entries.get(cat) ?? [];
     const reused = new Set<Entry>();
     const kept: Entry[] = [];
     const out: DebugProtocol.Breakpoint[] = [];
@@ -219,7 +232,8 @@ export class BreakpointTable {
       kept.push(entry);
       out.push({ id: entry.id, verified: true, instructionReference: cat === 'data' ? undefined : hex(entry.address) });
     }
-    this.entries[cat] = kept;
+    if (kept.length) this.entries.set(cat, kept);
+    else this.entries.delete(cat);
     // Removed only now, so that an address kept under a new id never leaves the stub meanwhile.
     for (const e of old) if (!reused.has(e)) await this.insertions.remove(e.kind, e.address, e.bytes).catch(() => undefined);
     return out;

@@ -7,7 +7,9 @@
  *
  * Listings are made when the call stack is asked for (the frame's line must be known then) and kept
  * until the next stop. Their handles are never reused within a session: VS Code keys a source's text
- * by its handle, so the listing of a new stop must not arrive under an old one.
+ * by its handle, so the listing of a new stop must not arrive under an old one. Which instruction
+ * each line shows is kept for the whole session (a few bytes a line), so that a breakpoint set in
+ * the gutter of a listing still finds its address after the listing's text is gone.
  */
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { type Bitness, disassembleAround, type Instruction, type ReadMemory } from '../disasm';
@@ -43,6 +45,15 @@ interface Listing {
   text: string;
   /** 1-based line of each instruction, by address. */
   lineOf: Map<bigint, number>;
+  /** What each instruction line shows: its address, or null for unreadable memory. */
+  rowAt: Map<number, bigint | null>;
+}
+
+/** What a listing's lines show, kept after its text expires. */
+interface LineTable {
+  name: string;
+  rowAt: Map<number, bigint | null>;
+  lines: number;
 }
 
 /** What to list and how to describe it. */
@@ -62,6 +73,10 @@ export class FrameSources {
   private readonly listings = new Map<number, Listing>();
   /** Handle of a listing by what it shows (a function of a vCPU, a window around a pc). */
   private readonly byKey = new Map<string, number>();
+  /** Every listing of the session, for breakpoints set in it (never cleared). */
+  private readonly tables = new Map<number, LineTable>();
+  /** The newest handle of each listing name. */
+  private readonly byName = new Map<string, number>();
 
   constructor(
     private readonly symbols: SymbolTable,
@@ -90,6 +105,8 @@ export class FrameSources {
     const handle = this.nextHandle++;
     this.listings.set(handle, listing);
     this.byKey.set(plan.key, handle);
+    this.tables.set(handle, { name: listing.name, rowAt: listing.rowAt, lines: listing.text.split('\n').length - 1 });
+    this.byName.set(listing.name, handle);
     return this.frameSource(handle, line);
   }
 
@@ -100,6 +117,34 @@ export class FrameSources {
       throw new HyperFrameError('BAD_ARGUMENT', `no listing ${handle ?? ''}: listings belong to the stop they were made at, and the target has run since`);
     }
     return listing.text;
+  }
+
+  /**
+   * The listing a source of setBreakpoints means: its handle (also a stale one), else its name
+   * or a path that ends in it. Undefined: not one of ours (a real source file).
+   */
+  listingOf(source: DebugProtocol.Source): number | undefined {
+    const ref = source.sourceReference;
+    if (ref !== undefined && ref > 0) return ref;
+    for (const text of [source.name, source.path]) {
+      if (!text) continue;
+      const handle = this.byName.get(text) ?? this.byName.get(text.split(/[\\/]/).pop() ?? '');
+      if (handle !== undefined) return handle;
+    }
+    return undefined;
+  }
+
+  /** The address of the instruction on 1-based `line` of listing `handle`. */
+  addressAtLine(handle: number, line: number): bigint {
+    const table = this.tables.get(handle);
+    if (!table) throw new HyperFrameError('BAD_ARGUMENT', `no listing ${handle} in this session`);
+    const row = table.rowAt.get(line);
+    if (row === null) throw new HyperFrameError('BAD_ARGUMENT', `line ${line} of ${table.name} shows unreadable memory, not an instruction`);
+    if (row === undefined) {
+      const what = line < 1 || line > table.lines ? `is past the end of ${table.name}` : `of ${table.name} is not an instruction`;
+      throw new HyperFrameError('BAD_ARGUMENT', `line ${line} ${what}: set breakpoints on instruction lines (they start with an address)`);
+    }
+    return row;
   }
 
   private frameSource(handle: number, line: number): FrameSource {
@@ -171,14 +216,16 @@ function render(plan: Plan, view: CodeView, symbols: SymbolTable): Listing {
   ];
   const lines = [...header];
   const lineOf = new Map<bigint, number>();
+  const rowAt = new Map<number, bigint | null>();
   rows.forEach((r, i) => {
     lineOf.set(r.address, lines.length + 1);
+    rowAt.set(lines.length + 1, r.unreadable ? null : r.address);
     const label = labelWidth ? `${(labels[i] ? `<${labels[i]}>` : '').padEnd(labelWidth)}  ` : '';
     const text = r.unreadable ? `?? ${r.length} bytes unreadable, up to ${hex(r.address + BigInt(r.length))}` : r.text;
     lines.push(`${hex(r.address, digits)}  ${label}${bytesOf(r).padEnd(bytesWidth)}  ${text}`.trimEnd());
   });
   if (plan.tail) lines.push(...plan.tail);
-  return { name: plan.name, text: `${lines.join('\n')}\n`, lineOf };
+  return { name: plan.name, text: `${lines.join('\n')}\n`, lineOf, rowAt };
 }
 
 /** Joins neighbouring unreadable placeholders (one per page) and drops empty ones (below address 0). */

@@ -6,12 +6,13 @@
 import { DebugSession, Event, InitializedEvent, InvalidatedEvent, MemoryEvent, OutputEvent, StoppedEvent, TerminatedEvent } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { HyperFrameError } from '../util/errors';
-import { BREAKPOINT_MODES, NO_LINE_INFO } from './breakpointTable';
+import { BREAKPOINT_MODES } from './breakpointTable';
 import { stackTrace, threadIdOf, threads, vcpuOfFrame, vcpuOfThread } from './callStack';
 import { dataBreakpointInfo, virtualAddressOf } from './dataBreakpointInfo';
 import { Debuggee, type EndOptions } from './debuggee';
 import type { ReportedStop } from './execution';
 import { parseAttachConfig, parseLaunchConfig, type SessionConfig } from './launchConfig';
+import { listingOfArgs, setListingBreakpoints, unverifiedBreakpoints } from './listingBreakpoints';
 import { openTarget } from './openTarget';
 
 type Body<R extends DebugProtocol.Response> = R extends { body?: infer B } ? B : never;
@@ -231,9 +232,18 @@ export class HyperFrameSession extends DebugSession {
   // ---- breakpoints ----
 
   protected override setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): void {
-    const list = args.breakpoints ?? args.lines?.map((line) => ({ line })) ?? [];
-    response.body = { breakpoints: list.map(() => ({ verified: false, message: NO_LINE_INFO })) };
-    this.sendResponse(response);
+    // A frame's disassembly listing (by handle, also a stale one, or by name); anything else has no line info.
+    const handle = listingOfArgs(this.debuggee?.sources, args);
+    if (handle === undefined) {
+      response.body = { breakpoints: unverifiedBreakpoints(args) };
+      this.sendResponse(response);
+      return;
+    }
+    const toDebuggerLine = (l: number): number => this.convertClientLineToDebugger(l);
+    this.handle(response, async () => {
+      const d = this.d;
+      return { breakpoints: await d.execution.whileStopped(() => setListingBreakpoints(d.breakpoints, d.sources, handle, args, toDebuggerLine)) };
+    });
   }
 
   protected override setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse): void {

@@ -2,7 +2,7 @@
  * Every frame has a source the adapter serves: a disassembly listing around its pc, so that VS Code
  * focuses the top frame at a stop and asks for hovers in it. On long4spin (with its ELF symbols)
  * each frame lists its function and its pc's line agrees with the disassemble request; a stop
- * makes new listings and the old ones go; the halted long4 without symbols gets a window around pc.
+ * makes new listings and the old ones go (their lines still take breakpoints: set, hit, removed); the halted long4 without symbols gets a window around pc.
  * A FAKE code reader (nop sleds) checks the two cases no guest has: a function too long to list
  * whole, and a pc that decoding from the function's start does not reach.
  */
@@ -103,6 +103,37 @@ describe('frame sources on long4spin (symbols)', () => {
     await expect(listing(c, before)).rejects.toThrow(/the target has run since/);
     await expectPcLine(c, after, 1, 'spin_func+0xd');
     expect(after.line).toBe(before.line + 1);
+  });
+
+  it('takes breakpoints in a listing\'s gutter, also once its stop is over, and drops them', async () => {
+    const [f] = await c.frames(1);
+    const source = f.source!;
+    const lines = await listing(c, f);
+    const lineOf = (v: bigint): number => lines.findIndex((l) => l.startsWith(`${addr64(v)}  `)) + 1;
+    const set = (src: DebugProtocol.Source, bps: DebugProtocol.SourceBreakpoint[]): Promise<DebugProtocol.Breakpoint[]> =>
+      c.dc.setBreakpointsRequest({ source: src, breakpoints: bps }).then((r) => r.body.breakpoints);
+    const onCpu0 = '$cr3 == 0x110000';
+    const [header, body] = await set(source, [{ line: 1 }, { line: lineOf(SPIN.spin_func_body), condition: onCpu0 }]);
+    expect(header).toMatchObject({ verified: false, message: expect.stringMatching(/line 1 of spin_func \(CPU 0\)\.dis is not an instruction/) });
+    expect(body).toMatchObject({ verified: true, line: lineOf(SPIN.spin_func_body), instructionReference: ref(SPIN.spin_func_body) });
+    const hit = await c.runTo(() => c.dc.continueRequest({ threadId: 1 }));
+    expect(hit.body).toMatchObject({ reason: 'breakpoint', threadId: 1, hitBreakpointIds: [body.id] });
+    expect(await c.pc(1)).toBe(SPIN.spin_func_body);
+    // The listing's text is gone with that stop; its lines still name their instructions.
+    await expect(listing(c, f)).rejects.toThrow(/the target has run since/);
+    const [next] = await set(source, [{ line: lineOf(SPIN.spin_func_after_inc), condition: onCpu0 }]);
+    expect(next).toMatchObject({ verified: true, line: lineOf(SPIN.spin_func_after_inc) });
+    const again = await c.runTo(() => c.dc.continueRequest({ threadId: 1 }));
+    expect(again.body).toMatchObject({ reason: 'breakpoint', threadId: 1, hitBreakpointIds: [next.id] });
+    expect(await c.pc(1)).toBe(SPIN.spin_func_after_inc);
+    // By name (a client without the handle): the newest listing of that name; its header is no instruction.
+    const [named] = await set({ name: source.name }, [{ line: 2 }]);
+    expect(named).toMatchObject({ verified: false, message: expect.stringMatching(/not an instruction/) });
+    await set({ name: source.name }, []);
+    expect(await set(source, [])).toEqual([]);
+    await c.dc.continueRequest({ threadId: 1 });
+    await c.noEvent('stopped', 300);
+    await c.runTo(() => c.dc.pauseRequest({ threadId: 1 }));
   });
 });
 

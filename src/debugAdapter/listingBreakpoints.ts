@@ -1,0 +1,46 @@
+/**
+ * setBreakpoints in a frame's disassembly listing (frameSource.ts): each line is the instruction
+ * it shows, and the breakpoints of one listing are instruction breakpoints of their own set
+ * (breakpointTable.ts), with the same conditions, hit counts and modes. A real source file has
+ * no line information: its breakpoints stay unverified.
+ */
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import { NO_LINE_INFO, type BreakpointTable } from './breakpointTable';
+import type { FrameSources } from './frameSource';
+
+/** The listing `args.source` names, or undefined when it names a real source file. */
+export function listingOfArgs(sources: FrameSources | undefined, args: DebugProtocol.SetBreakpointsArguments): number | undefined {
+  return sources?.listingOf(args.source);
+}
+
+/** The breakpoints of a source that is not one of our listings. */
+export function unverifiedBreakpoints(args: DebugProtocol.SetBreakpointsArguments): DebugProtocol.Breakpoint[] {
+  const list = args.breakpoints ?? args.lines?.map((line) => ({ line })) ?? [];
+  return list.map(() => ({ verified: false, message: NO_LINE_INFO }));
+}
+
+/** Replaces the breakpoints of listing `handle` with those of `args`. */
+export async function setListingBreakpoints(
+  table: BreakpointTable,
+  sources: FrameSources,
+  handle: number,
+  args: DebugProtocol.SetBreakpointsArguments,
+  /** A client's line as the listing counts it (from 1). */
+  toDebuggerLine: (line: number) => number,
+): Promise<DebugProtocol.Breakpoint[]> {
+  const list: DebugProtocol.SourceBreakpoint[] = args.breakpoints ?? args.lines?.map((line) => ({ line })) ?? [];
+  const name = args.source.name ?? `listing ${handle}`;
+  const specs = list.map((bp) => {
+    const line = toDebuggerLine(bp.line);
+    return {
+      resolve: () => sources.addressAtLine(handle, line),
+      label: `${name}:${line}`,
+      condition: bp.condition,
+      hitCondition: bp.hitCondition,
+      mode: bp.mode,
+    };
+  });
+  const out = await table.setListingBreakpoints(handle, specs);
+  // The client's own line back: VS Code moves a breakpoint to the line it is answered with.
+  return out.map((bp, i) => ({ ...bp, source: args.source, line: list[i].line }));
+}
