@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootGuest, buildGuest, HmpClient, type BootedGuest } from '../guests/harness';
 import { SPIN } from '../guests/long4spin.expected';
 import { ADAPTER, buildAdapter, StdioDap } from './session.stdio';
+import { alive, gone } from '../helpers/processes';
 
 const QEMU = process.env.HF_QEMU ?? 'qemu-system-x86_64';
 
@@ -103,21 +104,6 @@ describe('the built adapter (node dist/debugAdapter.js)', () => {
     }
   });
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function gone(pid: number, ms = 5000): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (alive(pid) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
-  return !alive(pid);
-}
 
 describe('launch with the built adapter: QEMU lives as long as the session, unless told otherwise', () => {
   let elf: string;

@@ -1,3 +1,4 @@
+import { GdbClient } from '../../src/gdbstub/client';
 import type { LeafEvent } from '../../src/paging/mappings';
 import type { PagingMode } from '../../src/paging/modes';
 import type { LeafFlags } from '../guests/expected-types';
@@ -31,4 +32,24 @@ export function tlbLineFor(mode: PagingMode, leaf: Pick<LeafEvent, 'va' | 'pa' |
   const flags = (mode !== 'legacy32' ? f(63, 'X') : '-') + f(8, 'G') + (leaf.level > 1 ? f(7, 'P') : '-') + f(6, 'D') + f(5, 'A') + f(4, 'C') + f(3, 'T') + f(2, 'U') + f(1, 'W');
   const h = (v: bigint) => v.toString(16).padStart(16, '0');
   return `${h(leaf.va)}: ${h(shown)} ${flags}`;
+}
+
+/**
+ * Stops the VM through HMP and fetches `info tlb` for `cpu` through qRcmd on a gdb connection
+ * closed without `D` (a detach would resume the VM): QEMU's walk and the next one of ours then see
+ * the same tables and the same A/D bits. The VM stays paused.
+ */
+export async function frozenInfoTlb(
+  vm: { hmp(cmd: string): Promise<string>; gdbPort: number },
+  cpu = 0,
+  monitorTimeoutMs?: number,
+): Promise<string> {
+  await vm.hmp('stop');
+  const client = await GdbClient.connect('127.0.0.1', vm.gdbPort, monitorTimeoutMs ? { monitorTimeoutMs } : {});
+  try {
+    await client.monitor(`cpu ${cpu}`);
+    return await client.monitor('info tlb');
+  } finally {
+    await client.close();
+  }
 }

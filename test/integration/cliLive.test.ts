@@ -4,17 +4,10 @@
  * through qRcmd. After each command the VM must be running again, in virtual-address mode.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/run';
 import { GdbClient } from '../../src/gdbstub/client';
 import { bootGuest, EXPECTED, GUEST_NAMES, parseInfoTlb, type BootedGuest } from '../guests/harness';
 import { leafFlagsFromRaw, tlbLineFor } from '../helpers/infoTlb';
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+import { cli } from '../helpers/runCli';
 
 interface JsonLeaf {
   va: string;

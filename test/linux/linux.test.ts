@@ -8,15 +8,15 @@
  */
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/run';
 import { resolveAddressSpace } from '../../src/cli/options';
 import { GdbClient } from '../../src/gdbstub/client';
 import { mappings } from '../../src/paging/mappings';
 import { LiveTarget } from '../../src/target/liveTarget';
 import { parseInfoRegisters, parseInfoTlb } from '../guests/harness';
-import { tlbLineFor } from '../helpers/infoTlb';
+import { frozenInfoTlb, tlbLineFor } from '../helpers/infoTlb';
 import { connectClient } from '../debugAdapter/session.harness';
 import { bootLinux, linuxManifest, type BootedLinux } from './linuxGuest';
+import { cli } from '../helpers/runCli';
 
 const DIRECT_MAP = 0xffff888000000000n; // page_offset_base without KASLR
 const KERNEL_TEXT = 0xffffffff81000000n; // __START_KERNEL_map + CONFIG_PHYSICAL_START
@@ -38,13 +38,6 @@ interface WalkJson {
   sharedTables: { va: string; level: number; table: string; firstVa: string }[];
   faults: unknown[];
   unreadable: unknown[];
-}
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
 const h = (v: bigint): string => `0x${v.toString(16)}`;
@@ -70,18 +63,10 @@ describe('a real Linux 6.1 guest (QEMU TCG, nokaslr)', () => {
     // Freeze the VM so that QEMU's walk and ours see the same tables (and the same A/D bits):
     // `stop` through HMP, QEMU's `info tlb` through qRcmd on a gdb connection that is then closed
     // without `D` (a detach would resume the VM), then the CLI, whose own detach resumes it.
-    await g.hmp('stop');
+    const tlb = await frozenInfoTlb(g);
     const regs = parseInfoRegisters(await g.hmp('info registers -a')).get(0);
     const cr3 = regs?.get('cr3');
     expect(cr3, 'CR3 of CPU#0 from info registers').toBeDefined();
-    const client = await GdbClient.connect('127.0.0.1', g.gdbPort);
-    let tlb: string;
-    try {
-      await client.monitor('cpu 0');
-      tlb = await client.monitor('info tlb');
-    } finally {
-      await client.close();
-    }
     expect(await g.hmp('info status')).toMatch(/VM status: paused/);
 
     const t0 = performance.now();
@@ -140,15 +125,7 @@ describe('a real Linux 6.1 guest (QEMU TCG, nokaslr)', () => {
 
   it('the debug adapter over DAP: attach, hyperframe/mappings equals info tlb leaf for leaf, detach leaves it running', async () => {
     // The same freeze as above, then the adapter attaches to the paused VM (its entry stop).
-    await g.hmp('stop');
-    const client = await GdbClient.connect('127.0.0.1', g.gdbPort);
-    let tlb: string;
-    try {
-      await client.monitor('cpu 0');
-      tlb = await client.monitor('info tlb');
-    } finally {
-      await client.close();
-    }
+    const tlb = await frozenInfoTlb(g);
     const dap = await connectClient();
     try {
       const stop = await dap.start('attach', { port: g.gdbPort, timeout: 5000 });

@@ -11,7 +11,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveAddressSpace } from '../../src/cli/options';
-import { runCli } from '../../src/cli/run';
 import { GdbClient } from '../../src/gdbstub/client';
 import { walkJson } from '../../src/paging/json';
 import { translate } from '../../src/paging/translate';
@@ -20,10 +19,11 @@ import { loadElfSymbols, type SymbolTable } from '../../src/symbols';
 import { LiveTarget } from '../../src/target/liveTarget';
 import { XEN_DIRECTMAP_VIRT_START } from '../../src/target/livePhysical';
 import { parseInfoRegisters, parseInfoTlb, parseXp } from '../guests/harness';
-import { tlbLineFor } from '../helpers/infoTlb';
+import { frozenInfoTlb, tlbLineFor } from '../helpers/infoTlb';
 import { linuxManifest } from '../linux/linuxGuest';
 import { GdbProxy, type GdbProxyStats } from '../gdbstub/gdbProxy';
 import { bootXen, DOM0_PROMPT, xenManifest, type BootedXen } from './xenGuest';
+import { cli } from '../helpers/runCli';
 
 const DIRECT_MAP = XEN_DIRECTMAP_VIRT_START; // 0xffff830000000000, DIRECTMAP_VIRT_START
 const DIRECT_MAP_END = 0xffff880000000000n; // DIRECTMAP_VIRT_END (5 TiB)
@@ -53,13 +53,6 @@ interface WalkJson {
   sharedTables: { va: string; level: number; table: string; firstVa: string }[];
   faults: unknown[];
   unreadable: unknown[];
-}
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
 const h = (v: bigint): string => `0x${v.toString(16)}`;
@@ -103,20 +96,12 @@ describe('a real Xen 4.17 hypervisor with a PV dom0 (QEMU TCG)', () => {
     // Freeze the VM so that QEMU's walk and ours see the same tables (and A/D bits): HMP `stop`,
     // `info tlb` through qRcmd on a connection closed without `D`, then the CLI, whose detach
     // resumes the VM.
-    await g.hmp('stop');
+    const tTlb = performance.now();
+    const tlb = await frozenInfoTlb(g, 0, 120_000);
+    const tlbMs = performance.now() - tTlb;
     const regs = parseInfoRegisters(await g.hmp('info registers -a')).get(0);
     const cr3 = regs?.get('cr3');
     expect(cr3, 'CR3 of CPU#0 from info registers').toBeDefined();
-    const client = await GdbClient.connect('127.0.0.1', g.gdbPort, { monitorTimeoutMs: 120_000 });
-    let tlb: string;
-    const tTlb = performance.now();
-    try {
-      await client.monitor('cpu 0');
-      tlb = await client.monitor('info tlb');
-    } finally {
-      await client.close();
-    }
-    const tlbMs = performance.now() - tTlb;
     expect(await g.hmp('info status')).toMatch(/VM status: paused/);
 
     // The CLI through a counting relay (it forwards every byte unchanged).
