@@ -1,95 +1,58 @@
-import { decodeEntry, maxEntryLevel } from '../paging/entry';
-import { setFlags } from '../paging/format';
-import { canonicalize, entriesAt, entryCoverage, geometry, modeFromRegs, parseMode, type PagingContext, type PagingMode, tableBytes } from '../paging/modes';
-import { entryAt } from '../paging/tables';
+import { maxEntryLevel } from '../paging/entry';
+import { permsText } from '../paging/format';
+import { memoryType } from '../paging/memoryType';
+import { entriesAt, entryCoverage, geometry, modeFromRegs, parseMode, type PagingContext, type PagingMode, tableBytes } from '../paging/modes';
+import { translate } from '../paging/translate';
+import {
+  type FrameResult,
+  isRequestName,
+  MAX_FRAME_BYTES,
+  type PageTableResult,
+  type RequestName,
+  type ResolveResult,
+  type ResultOf,
+  type RootsResult,
+  type TranslateResult,
+} from '../shared/dapRequests';
 import { HyperFrameError } from '../util/errors';
 import { hex } from '../util/numbers';
+import { addressSpaceArg } from './addressSpaceArg';
 import type { SessionContext } from './context';
+import { entryInfo, tableEntries } from './entryInfo';
 import { mappingsRequest } from './mappingsRequest';
 import type { StopState } from './registersCache';
 import { numberArg, type RequestArgs } from './requestArgs';
 
-// The adapter's own requests (documented in docs/dap-custom-requests.md). 64-bit values travel as
-// `0x…` strings; arguments take such strings or plain numbers.
+// The adapter's own requests: their shapes are the contract in shared/dapRequests.ts
+// (docs/dap-custom-requests.md). Arguments arrive untyped and are checked here, one by one.
 
-export interface RootInfo {
-  vcpu: number;
-  /** CR3 as the register holds it (root, PCID or PWT/PCD). */
-  cr3: string;
-  /** `none` when paging is off. */
-  mode: PagingMode | 'none';
-  /** Physical address of the top-level table. */
-  root: string;
-  /** Set when CR4.PCIDE. */
-  pcid?: number;
+export interface CustomRequestDeps {
+  ctx: SessionContext;
+  state: StopState;
+  /** An expression of the Debug Console's language on a vCPU. */
+  value(text: string, vcpu: number): Promise<bigint>;
 }
 
-export interface RootsResult {
-  roots: RootInfo[];
-  /** The launch configuration's pagingMode/root, when it overrides the registers. */
-  configured?: { mode: PagingMode; root: string };
-}
+type Handler<K extends RequestName> = (a: RequestArgs, deps: CustomRequestDeps) => Promise<ResultOf<K>>;
 
-export interface TableEntryInfo {
-  index: number;
-  /** First VA the entry covers (canonical), from `baseVa`. */
-  va: string;
-  raw: string;
-  kind: 'table' | 'page' | 'not-present';
-  /** Next table or the page (0x0 when not present). */
-  address: string;
-  /** Bytes, for pages. */
-  pageSize?: number;
-  /** Set flags by SDM name, in bit order (`P RW US A D XD`, `AVL=3`). */
-  flags: string[];
-  /** Reserved bits that are set (`0x0` when none). */
-  reserved: string;
-  /** EPT misconfigurations. */
-  problems?: string[];
-  /** Points at this table itself or at the given root: a recursive slot. */
-  selfMap?: boolean;
-}
+const HANDLERS: { [K in RequestName]: Handler<K> } = {
+  'hyperframe/roots': (_a, d) => roots(d.ctx, d.state),
+  'hyperframe/pageTable': (a, d) => pageTable(a, d.ctx, d.state),
+  'hyperframe/frame': (a, d) => frame(a, d.ctx, d.state),
+  'hyperframe/translate': (a, d) => translateRequest(a, d.ctx, d.state),
+  'hyperframe/resolve': (a, d) => resolve(a, d),
+  'hyperframe/mappings': (a, d) => mappingsRequest(a, d.ctx, d.state),
+};
 
-export interface PageTableResult {
-  mode: PagingMode;
-  level: number;
-  table: string;
-  /** Entries in the table (512, 1024 for legacy32, 4 for a PAE PDPT). */
-  count: number;
-  entryBytes: number;
-  /** Bytes of VA one entry covers. */
-  coverage: string;
-  entries: TableEntryInfo[];
-}
-
-export interface FrameResult {
-  pa: string;
-  bytes: number;
-  /** The bytes, base64. */
-  data: string;
-  entries?: TableEntryInfo[];
-}
-
-export const MAX_FRAME_BYTES = 1 << 20;
-
-export async function customRequest(command: string, args: unknown, ctx: SessionContext, state: StopState): Promise<unknown> {
+/** Answers a `hyperframe/*` request; undefined when the command is not one of ours. */
+export function customRequest(command: string, args: unknown, deps: CustomRequestDeps): Promise<unknown> | undefined {
+  if (!isRequestName(command)) return undefined;
   const a: RequestArgs = typeof args === 'object' && args !== null ? (args as RequestArgs) : {};
-  switch (command) {
-    case 'hyperframe/roots':
-      return roots(ctx, state);
-    case 'hyperframe/pageTable':
-      return pageTable(a, ctx, state);
-    case 'hyperframe/frame':
-      return frame(a, ctx, state);
-    case 'hyperframe/mappings':
-      return mappingsRequest(a, ctx, state);
-    default:
-      return undefined;
-  }
+  return (HANDLERS[command] as Handler<RequestName>)(a, deps);
 }
 
 async function roots(ctx: SessionContext, state: StopState): Promise<RootsResult> {
-  const out: RootsResult = { roots: [] };
+  const out: RootsResult = { roots: [], target: ctx.target.description, writable: ctx.target.capabilities.writeMemory };
   const n = await ctx.target.vcpuCount();
   for (let vcpu = 0; vcpu < n; vcpu++) {
     const cr = await state.controlRegs(vcpu);
@@ -122,32 +85,6 @@ function modeArg(a: RequestArgs, command: string): PagingMode {
   return parseMode(a.mode);
 }
 
-function decodeAll(data: Uint8Array, mode: PagingMode, level: number, opts: { table: bigint; baseVa: bigint; root?: bigint; all: boolean; ctx?: Partial<PagingContext> }): TableEntryInfo[] {
-  const { entryBytes } = geometry(mode);
-  const n = Math.floor(data.length / entryBytes);
-  const cover = entryCoverage(mode, level);
-  const out: TableEntryInfo[] = [];
-  for (let i = 0; i < n; i++) {
-    const raw = entryAt(data, mode, i);
-    if (raw === 0n && !opts.all) continue;
-    const e = decodeEntry(raw, mode, level, opts.ctx);
-    const selfMap = e.kind === 'table' && (e.address === opts.table || e.address === opts.root);
-    out.push({
-      index: i,
-      va: hex(canonicalize(mode, opts.baseVa + BigInt(i) * cover)),
-      raw: hex(raw),
-      kind: e.kind,
-      address: hex(e.address),
-      ...(e.pageSize !== undefined ? { pageSize: Number(e.pageSize) } : {}),
-      flags: setFlags(e.fields),
-      reserved: hex(e.reserved),
-      ...(e.problems.length ? { problems: e.problems } : {}),
-      ...(selfMap ? { selfMap: true } : {}),
-    });
-  }
-  return out;
-}
-
 async function pageTable(a: RequestArgs, ctx: SessionContext, state: StopState): Promise<PageTableResult> {
   const cmd = 'hyperframe/pageTable';
   const mode = modeArg(a, cmd);
@@ -160,7 +97,7 @@ async function pageTable(a: RequestArgs, ctx: SessionContext, state: StopState):
   const bytes = tableBytes(mode, level);
   // One read of the whole table, in one physical batch.
   const data = await ctx.target.physicalBatch(() => ctx.target.phys.read(table, bytes));
-  const entries = decodeAll(data, mode, level, { table, baseVa, root, all: a.all === true, ctx: await decodeContext(mode, ctx, state) });
+  const entries = tableEntries(data, mode, level, { table, baseVa, root, all: a.all === true, ctx: await decodeContext(mode, ctx, state) });
   return {
     mode,
     level,
@@ -169,6 +106,7 @@ async function pageTable(a: RequestArgs, ctx: SessionContext, state: StopState):
     entryBytes: geometry(mode).entryBytes,
     coverage: hex(entryCoverage(mode, level)),
     entries,
+    patSource: 'reset',
   };
 }
 
@@ -188,7 +126,35 @@ async function frame(a: RequestArgs, ctx: SessionContext, state: StopState): Pro
     const t = (typeof a.asTable === 'object' && a.asTable !== null ? a.asTable : {}) as RequestArgs;
     const mode = modeArg(t, `${cmd} asTable`);
     const level = levelArg(t, mode, `${cmd} asTable`);
-    out.entries = decodeAll(data, mode, level, { table: start, baseVa: numberArg(t, 'baseVa', cmd) ?? 0n, all: true, ctx: await decodeContext(mode, ctx, state) });
+    out.entries = tableEntries(data, mode, level, { table: start, baseVa: numberArg(t, 'baseVa', cmd) ?? 0n, all: true, ctx: await decodeContext(mode, ctx, state) });
   }
   return out;
+}
+
+async function translateRequest(a: RequestArgs, ctx: SessionContext, state: StopState): Promise<TranslateResult> {
+  const cmd = 'hyperframe/translate';
+  const va = numberArg(a, 'va', cmd, true);
+  const { spec, vcpu } = await addressSpaceArg(a, cmd, ctx, state);
+  const t = await ctx.target.physicalBatch(() => translate(va, spec, ctx.target.phys));
+  const leaf = t.steps.at(-1)?.entry;
+  return {
+    va: hex(va),
+    ...(vcpu !== undefined ? { vcpu } : {}),
+    mode: spec.mode,
+    root: hex(spec.root),
+    steps: t.steps.map((s) => ({ level: s.level, table: hex(s.tablePa), index: s.index, entryPa: hex(s.entryPa), entry: entryInfo(s.entry) })),
+    ...(t.pa !== undefined && leaf
+      ? { pa: hex(t.pa), pageSize: Number(t.pageSize), flags: permsText(t.perms!, leaf.fields.G === 1), ...(memoryType(leaf.fields) ? { memoryType: memoryType(leaf.fields) } : {}) }
+      : {}),
+    ...(t.fault ? { fault: { reason: t.fault.reason, ...(t.fault.level !== undefined ? { level: t.fault.level } : {}), message: t.fault.message } } : {}),
+  };
+}
+
+async function resolve(a: RequestArgs, deps: CustomRequestDeps): Promise<ResolveResult> {
+  const cmd = 'hyperframe/resolve';
+  if (typeof a.expression !== 'string' || !a.expression.trim()) throw new HyperFrameError('BAD_ARGUMENT', `${cmd}: 'expression' is required (a number, a symbol, a register or arithmetic)`);
+  const vcpu = typeof a.vcpu === 'number' ? a.vcpu : deps.ctx.currentVcpu();
+  const value = await deps.value(a.expression, vcpu);
+  const symbol = deps.ctx.symbols.label(value);
+  return { value: hex(value), ...(symbol ? { symbol } : {}) };
 }

@@ -8,8 +8,8 @@ import { HyperFrameError } from '../util/errors';
 import { BreakpointTable } from './breakpointTable';
 import type { SessionContext } from './context';
 import { Execution, type ExecutionHost, type ReportedStop } from './execution';
-import { FrameWalker } from './frames';
-import { FrameSources } from './frameSource';
+import { StackWalker } from './stack/stackWalker';
+import { Listings } from './stack/listings';
 import { Inspection } from './inspection';
 import { Insertions } from './insertions';
 import type { SessionConfig } from './launchConfig';
@@ -20,6 +20,8 @@ export interface DebuggeeEvents {
   output: Output;
   /** A stop to show (StoppedEvent), or the target's end ('exited'). */
   stopped(stop: ReportedStop): void;
+  /** A run starts (ContinuedEvent). */
+  continued(vcpu: number): void;
 }
 
 export interface EndOptions {
@@ -32,9 +34,9 @@ export interface EndOptions {
 export class Debuggee implements ExecutionHost {
   readonly insertions: Insertions;
   readonly breakpoints: BreakpointTable;
-  readonly frames: FrameWalker;
+  readonly stackWalker: StackWalker;
   /** The frames' disassembly listings, kept for the stop they show. */
-  readonly sources: FrameSources;
+  readonly listings: Listings;
   readonly inspection: Inspection;
   readonly execution: Execution;
   /** Registers and segment state run control and the call stack read, once per stop. */
@@ -52,8 +54,8 @@ export class Debuggee implements ExecutionHost {
     this.current = target.lastStop?.vcpu ?? 0;
     this.insertions = new Insertions(target);
     const readCode = (vcpu: number, address: bigint, bytes: number): Promise<Uint8Array> => this.insertions.readCode(vcpu, address, bytes);
-    this.frames = new FrameWalker(target, symbols, readCode);
-    this.sources = new FrameSources(symbols, readCode);
+    this.stackWalker = new StackWalker(target, symbols, readCode);
+    this.listings = new Listings(symbols, readCode);
     const ctx: SessionContext = {
       target,
       symbols,
@@ -85,20 +87,24 @@ export class Debuggee implements ExecutionHost {
   onAnyStop(): void {
     this.target.invalidate();
     this.inspection.invalidate();
-    this.sources.invalidate();
+    this.listings.invalidate();
     this.afterWrite();
   }
 
   /** The user changed registers or memory (or ran a monitor command): run control reads them again. */
   afterWrite(): void {
     this.stopState.invalidate();
-    this.frames.invalidate();
+    this.stackWalker.invalidate();
   }
 
   report(stop: ReportedStop): void {
     this.current = stop.vcpu;
     this.onAnyStop();
     this.events.stopped(stop);
+  }
+
+  resumed(vcpu: number): void {
+    this.events.continued(vcpu);
   }
 
   log(text: string): void {

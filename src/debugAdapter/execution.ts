@@ -15,7 +15,7 @@ import { HyperFrameError } from '../util/errors';
 import { hex } from '../util/numbers';
 import type { BreakpointTable } from './breakpointTable';
 import { cpuView, decodeAt, type CpuView } from './cpuView';
-import type { FrameWalker } from './frames';
+import type { StackWalker } from './stack/stackWalker';
 import { CODE_KINDS, type Insertions } from './insertions';
 import type { StopState } from './registersCache';
 import { SerialQueue } from './serialQueue';
@@ -35,10 +35,12 @@ export interface ExecutionHost {
   readonly stopState: StopState;
   readonly breakpoints: BreakpointTable;
   readonly insertions: Insertions;
-  readonly frames: FrameWalker;
+  readonly stackWalker: StackWalker;
   /** After every stop, reported or not: what was read before is stale. */
   onAnyStop(): void;
   report(stop: ReportedStop): void;
+  /** A run the user asked for starts (continue, a step): the views show the target as running. */
+  resumed(vcpu: number): void;
   log(text: string): void;
   /** Details of silent resumes, when the configuration asks for them. */
   trace(text: string): void;
@@ -103,7 +105,7 @@ export class Execution {
 
   /** Runs `fn` on the stopped target, in turn with everything else; refuses while it runs. */
   stopped<T>(fn: () => Promise<T>, what: string): Promise<T> {
-    if (this.running) return Promise.reject(new HyperFrameError('TARGET', `cannot ${what} while the target runs: pause it first`));
+    if (this.running) return Promise.reject(new HyperFrameError('RUNNING', `cannot ${what} while the target runs: pause it first`));
     return this.queue.run(fn);
   }
 
@@ -149,7 +151,7 @@ export class Execution {
   stepOut(vcpu: number): Promise<void> {
     return this.start(async () => {
       const cpu = await this.cpu(vcpu);
-      const site = await this.host.frames.returnSite(vcpu, cpu);
+      const site = await this.host.stackWalker.returnSite(vcpu, cpu);
       if (!site.honest) {
         this.host.log(
           `step out: no frame pointer found at ${hex(cpu.pc)}; returning to the address at [sp] (${hex(site.ret)}), ` +
@@ -204,6 +206,7 @@ export class Execution {
       void this.queue.run(() => this.drainWork());
       throw e;
     }
+    this.host.resumed(goal.kind === 'continue' ? this.lastVcpu : goal.vcpu);
     this.loop = this.run(goal);
   }
 

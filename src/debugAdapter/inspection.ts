@@ -128,7 +128,7 @@ export class Inspection {
 
   /** `hyperframe/*` custom requests; undefined when the command is not one of ours. */
   async customRequest(command: string, args: unknown): Promise<unknown> {
-    return customRequest(command, args, this.ctx, this.state);
+    return customRequest(command, args, { ctx: this.ctx, state: this.state, value: (text, vcpu) => this.value(text, vcpu) });
   }
 
   private value(text: string, vcpu: number): Promise<bigint> {

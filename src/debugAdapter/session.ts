@@ -3,16 +3,17 @@
  * call stack and inspection of one attached machine. Thin on purpose: each request says what it
  * needs and which module answers; errors come back as one clear message.
  */
-import { DebugSession, Event, InitializedEvent, InvalidatedEvent, MemoryEvent, OutputEvent, StoppedEvent, TerminatedEvent } from '@vscode/debugadapter';
+import { ContinuedEvent, DebugSession, Event, InitializedEvent, InvalidatedEvent, MemoryEvent, OutputEvent, StoppedEvent, TerminatedEvent } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { HyperFrameError } from '../util/errors';
+import { ERROR_IDS, UNEXPECTED_ERROR_ID } from '../shared/dapRequests';
+import { HyperFrameError, isHyperFrameError } from '../util/errors';
 import { BREAKPOINT_MODES } from './breakpointTable';
-import { stackTrace, threadIdOf, threads, vcpuOfFrame, vcpuOfThread } from './callStack';
+import { stackTrace, threadIdOf, threads, vcpuOfFrame, vcpuOfThread } from './stack/callStack';
 import { dataBreakpointInfo, virtualAddressOf } from './dataBreakpointInfo';
 import { Debuggee, type EndOptions } from './debuggee';
 import type { ReportedStop } from './execution';
 import { parseAttachConfig, parseLaunchConfig, type SessionConfig } from './launchConfig';
-import { listingOfArgs, setListingBreakpoints, unverifiedBreakpoints } from './listingBreakpoints';
+import { listingOfArgs, setListingBreakpoints, unverifiedBreakpoints } from './stack/listingBreakpoints';
 import { openTarget } from './openTarget';
 
 type Body<R extends DebugProtocol.Response> = R extends { body?: infer B } ? B : never;
@@ -34,7 +35,7 @@ export class HyperFrameSession extends DebugSession {
 
   constructor() {
     super();
-    // Frame listings count lines from 1 (frameSource.ts); a client may count from 0.
+    // Frame listings count lines from 1 (stack/listings.ts); a client may count from 0.
     this.setDebuggerLinesStartAt1(true);
     this.setDebuggerColumnsStartAt1(true);
   }
@@ -57,13 +58,15 @@ export class HyperFrameSession extends DebugSession {
       },
       (e: unknown) => {
         const message = e instanceof Error ? e.message : String(e);
-        this.sendErrorResponse(response, { id: 1, format: message });
+        // The id tells a client the cause (shared/dapRequests.ts ERROR_IDS): the target runs, a bad argument, …
+        const id = isHyperFrameError(e) ? ERROR_IDS[e.code] : UNEXPECTED_ERROR_ID;
+        this.sendErrorResponse(response, { id, format: message });
       },
     );
   }
 
   private get d(): Debuggee {
-    if (!this.debuggee) throw new HyperFrameError('TARGET', 'not attached: start the session with attach or launch first');
+    if (!this.debuggee) throw new HyperFrameError('NOT_ATTACHED', 'not attached: start the session with attach or launch first');
     return this.debuggee;
   }
 
@@ -123,7 +126,13 @@ export class HyperFrameSession extends DebugSession {
 
   private async connect(config: SessionConfig): Promise<void> {
     const opened = await openTarget(config, (t, c) => this.output(t, c));
-    const d = new Debuggee(opened, config, { output: (t, c) => this.output(t, c), stopped: (s) => this.onStopped(s) });
+    const d = new Debuggee(opened, config, {
+      output: (t, c) => this.output(t, c),
+      stopped: (s) => this.onStopped(s),
+      continued: (vcpu) => {
+        if (!this.silent) this.sendEvent(new ContinuedEvent(threadIdOf(vcpu), true));
+      },
+    });
     this.debuggee = d;
     if (this.endWanted) {
       // Disconnected (or the client gone) while connecting: QEMU paused the VM when we connected.
@@ -184,7 +193,7 @@ export class HyperFrameSession extends DebugSession {
     this.handle(response, async () => {
       // Not a change of focus: clients ask for every thread's stack. Stops and frames (scopes, evaluate) are.
       const d = this.d;
-      const body = await d.execution.stopped(() => stackTrace(d.target, d.stopState, d.frames, d.sources, args), 'read the call stack');
+      const body = await d.execution.stopped(() => stackTrace(d.target, d.stopState, d.stackWalker, d.listings, args), 'read the call stack');
       for (const f of body.stackFrames) {
         if (!f.source) continue;
         f.line = this.convertDebuggerLineToClient(f.line);
@@ -196,7 +205,7 @@ export class HyperFrameSession extends DebugSession {
 
   protected override sourceRequest(response: DebugProtocol.SourceResponse, args: DebugProtocol.SourceArguments): void {
     // A frame's disassembly listing, made with the call stack: no target access, so not queued.
-    this.handle(response, async () => ({ content: this.d.sources.text(args.source?.sourceReference ?? args.sourceReference), mimeType: 'text/x-asm' }));
+    this.handle(response, async () => ({ content: this.d.listings.text(args.source?.sourceReference ?? args.sourceReference), mimeType: 'text/x-asm' }));
   }
 
   // ---- run control ----
@@ -233,7 +242,7 @@ export class HyperFrameSession extends DebugSession {
 
   protected override setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): void {
     // A frame's disassembly listing (by handle, also a stale one, or by name); anything else has no line info.
-    const handle = listingOfArgs(this.debuggee?.sources, args);
+    const handle = listingOfArgs(this.debuggee?.listings, args);
     if (handle === undefined) {
       response.body = { breakpoints: unverifiedBreakpoints(args) };
       this.sendResponse(response);
@@ -242,7 +251,7 @@ export class HyperFrameSession extends DebugSession {
     const toDebuggerLine = (l: number): number => this.convertClientLineToDebugger(l);
     this.handle(response, async () => {
       const d = this.d;
-      return { breakpoints: await d.execution.whileStopped(() => setListingBreakpoints(d.breakpoints, d.sources, handle, args, toDebuggerLine)) };
+      return { breakpoints: await d.execution.whileStopped(() => setListingBreakpoints(d.breakpoints, d.listings, handle, args, toDebuggerLine)) };
     });
   }
 

@@ -102,7 +102,7 @@ export class LiveTarget implements Target {
 
   private assertStopped(what: string): void {
     if (this.disconnectReason) throw new HyperFrameError('DISCONNECTED', `cannot ${what}: ${this.disconnectReason}`);
-    if (this.pendingResume) throw new HyperFrameError('TARGET', `cannot ${what} while the target runs: pause it first`);
+    if (this.pendingResume) throw new HyperFrameError('RUNNING', `cannot ${what} while the target runs: pause it first`);
   }
 
   async vcpuCount(): Promise<number> {

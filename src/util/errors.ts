@@ -10,7 +10,9 @@ export type ErrorCode =
   | 'PROTOCOL' // a gdb-remote peer said something we cannot parse
   | 'TARGET' // the target refused (E NN) or does not support a request
   | 'TIMEOUT' // a request got no answer in time
-  | 'DISCONNECTED'; // the connection to the stub is gone
+  | 'DISCONNECTED' // the connection to the stub is gone
+  | 'RUNNING' // the request needs a stopped target and it runs
+  | 'NOT_ATTACHED'; // the debug session has no target yet
 
 export class HyperFrameError extends Error {
   constructor(

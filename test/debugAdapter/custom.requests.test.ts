@@ -3,7 +3,7 @@
  * guest's source (EXPECTED, long4.expected T.*) and QEMU's own `xp` of the same tables.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FrameResult, PageTableResult, RootsResult } from '../../src/debugAdapter/customRequests';
+import type { FrameResult, PageTableResult, ResolveResult, RootsResult, TranslateResult } from '../../src/shared/dapRequests';
 import { EXPECTED, parseXp } from '../guests/harness';
 import { T } from '../guests/long4.expected';
 import { b64, liveInspection, type LiveInspection } from './inspect.helpers';
@@ -22,6 +22,7 @@ describe('custom requests on long4smp', () => {
 
   it('hyperframe/roots: one per vCPU, each its own CR3', async () => {
     const r = (await li.inspection.customRequest('hyperframe/roots', {})) as RootsResult;
+    expect(r).toMatchObject({ writable: true, target: expect.stringMatching(/127\.0\.0\.1/) });
     expect(r.roots).toEqual(
       EXPECTED.long4smp.cpus.map((c) => ({ vcpu: c.index, cr3: `0x${c.cr3.toString(16)}`, mode: 'long4', root: `0x${c.root.toString(16)}` })),
     );
@@ -44,9 +45,25 @@ describe('custom requests on long4smp', () => {
 
   it('hyperframe/pageTable: a PT with baseVa gives each page its VA (CPU 1 page at 0x40000000)', async () => {
     const r = (await li.inspection.customRequest('hyperframe/pageTable', { mode: 'long4', table: Number(T.PT_AP), level: 1, baseVa: '0x40000000' })) as PageTableResult;
+    // By hand (SDM 4.5, table 4-20): 0x8000000000900063 = XD | 0x900000 | D A RW P; PAT/PCD/PWT 0 → PAT entry 0, WB at reset.
     expect(r.entries).toEqual([
-      { index: 0, va: '0x40000000', raw: '0x8000000000900063', kind: 'page', address: '0x900000', pageSize: 4096, flags: ['P', 'RW', 'A', 'D', 'XD'], reserved: '0x0' },
+      {
+        index: 0,
+        va: '0x40000000',
+        entryPa: `0x${T.PT_AP.toString(16)}`,
+        level: 1,
+        raw: '0x8000000000900063',
+        kind: 'page',
+        address: '0x900000',
+        pageSize: 4096,
+        flags: ['P', 'RW', 'A', 'D', 'XD'],
+        fields: { P: 1, RW: 1, US: 0, PWT: 0, PCD: 0, A: 1, D: 1, G: 0, PAT: 0, AVL: 0, AVL_HI: 0, XD: 1 }, // CR4.PKE = 0: no PK field
+        reserved: '0x0',
+        patIndex: 0,
+        memoryType: 'WB',
+      },
     ]);
+    expect(r.patSource).toBe('reset');
   });
 
   it('hyperframe/pageTable: all: true lists empty entries too; a 1 GiB leaf and a not-present software value', async () => {
@@ -73,6 +90,36 @@ describe('custom requests on long4smp', () => {
     expect(small.entries).toBeUndefined();
   });
 
+  it('hyperframe/translate: every step of the walk, the page as QEMU translates it (gva2gpa), per vCPU', async () => {
+    // Each vCPU maps 0x40000000 to its own page (long4.expected: CPU 0 → 0x800000, CPU 1 → 0x900000).
+    for (const [vcpu, pa] of [
+      [0, 0x800123n],
+      [1, 0x900123n],
+    ] as const) {
+      const t = (await li.inspection.customRequest('hyperframe/translate', { va: '0x40000123', vcpu })) as TranslateResult;
+      await li.guest.hmp(`cpu ${vcpu}`);
+      expect(await li.guest.hmp('gva2gpa 0x40000123')).toMatch(new RegExp(`gpa: 0x0*${pa.toString(16)}\\b`));
+      expect(t).toMatchObject({ va: '0x40000123', vcpu, mode: 'long4', root: `0x${EXPECTED.long4smp.cpus[vcpu].root.toString(16)}` });
+      expect(t).toMatchObject({ pa: `0x${pa.toString(16)}`, pageSize: 4096, memoryType: 'WB' });
+      expect(t.fault).toBeUndefined();
+      expect(t.steps.map((s) => s.level)).toEqual([4, 3, 2, 1]);
+    }
+    const t1 = (await li.inspection.customRequest('hyperframe/translate', { va: '0x40000123', vcpu: 1 })) as TranslateResult;
+    expect(t1.steps[3]).toMatchObject({ table: `0x${T.PT_AP.toString(16)}`, index: 0, entryPa: `0x${T.PT_AP.toString(16)}`, entry: { raw: '0x8000000000900063', kind: 'page' } });
+    const hole = (await li.inspection.customRequest('hyperframe/translate', { va: '0x7fff0000', vcpu: 1 })) as TranslateResult;
+    await li.guest.hmp('cpu 1');
+    expect(await li.guest.hmp('gva2gpa 0x7fff0000')).toMatch(/Unmapped/);
+    expect(hole.pa).toBeUndefined();
+    expect(hole.fault).toMatchObject({ reason: 'not-present' });
+  });
+
+  it('hyperframe/resolve: numbers, registers and arithmetic to a value', async () => {
+    const cr3 = (await li.inspection.customRequest('hyperframe/resolve', { expression: '$cr3 + 0x10', vcpu: 1 })) as ResolveResult;
+    expect(cr3.value).toBe(`0x${(EXPECTED.long4smp.cpus[1].cr3 + 0x10n).toString(16)}`);
+    await expect(li.inspection.customRequest('hyperframe/resolve', {})).rejects.toThrow(/'expression' is required/);
+    await expect(li.inspection.customRequest('hyperframe/resolve', { expression: 'no_such_symbol' })).rejects.toThrow(/no_such_symbol/);
+  });
+
   it('errors say what is wrong; other commands are not ours', async () => {
     const req = (cmd: string, args: unknown) => li.inspection.customRequest(cmd, args);
     await expect(req('hyperframe/pageTable', { table: '0x110000' })).rejects.toThrow(/'mode' is required/);
@@ -84,6 +131,8 @@ describe('custom requests on long4smp', () => {
     await expect(req('hyperframe/frame', { pa: '0x1000', mfn: 1 })).rejects.toThrow(/exactly one of 'pa' and 'mfn'/);
     await expect(req('hyperframe/frame', { pa: '0x1000', bytes: 1 << 21 })).rejects.toThrow(/bytes must be 1\.\./);
     await expect(req('hyperframe/frame', { pa: 'zz' })).rejects.toThrow(/bad hyperframe\/frame pa 'zz'/);
+    await expect(req('hyperframe/translate', { va: '0x1000', vcpu: 7 })).rejects.toThrow(/vcpu 7 does not exist \(0\.\.1\)/);
+    await expect(req('hyperframe/translate', { va: '0x1000', mode: 'long4' })).rejects.toThrow(/give both 'mode' and 'root'/);
     expect(await req('somethingElse', {})).toBeUndefined();
   });
 });

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionContext } from '../../src/debugAdapter/context';
-import type { PageTableResult, RootsResult } from '../../src/debugAdapter/customRequests';
+import type { PageTableResult, RootsResult } from '../../src/shared/dapRequests';
 import { Inspection } from '../../src/debugAdapter/inspection';
 import { SymbolTable } from '../../src/symbols';
 import { DumpTarget } from '../../src/target/dumpTarget';

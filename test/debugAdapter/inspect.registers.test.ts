@@ -4,7 +4,7 @@
  * register writes (whole registers and single bits) checked through QEMU's monitor.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RootsResult } from '../../src/debugAdapter/customRequests';
+import type { RootsResult } from '../../src/shared/dapRequests';
 import { EXPECTED, parseInfoRegisters } from '../guests/harness';
 import { liveInspection, type LiveInspection, variablesOf } from './inspect.helpers';
 

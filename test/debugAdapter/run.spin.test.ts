@@ -8,7 +8,9 @@
  * the packets it sends: QEMU's own D removes every breakpoint, so only the packets can show that
  * the adapter took its breakpoints out.
  */
+import type { DebugProtocol } from '@vscode/debugprotocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ERROR_IDS } from '../../src/shared/dapRequests';
 import { bootGuest, parseInfoRegisters, type BootedGuest } from '../guests/harness';
 import { SPIN, SPIN_STACK_TOP } from '../guests/long4spin.expected';
 import { connectClient, ref } from './session.harness';
@@ -49,8 +51,14 @@ describe('run control on long4spin (two vCPUs in the same loop)', () => {
 
   it('continues, then pauses with a stop on a vCPU inside the loop', async () => {
     const before = await counter(s.guest);
+    const continued = s.c.event<DebugProtocol.ContinuedEvent>('continued');
     await s.c.dc.continueRequest({ threadId: 1 });
+    // Views learn that the target runs from the adapter, not only from their own requests.
+    expect((await continued).body).toMatchObject({ allThreadsContinued: true });
     await s.c.noEvent('stopped', 300);
+    const running = await s.c.rawResponse('hyperframe/roots', {});
+    expect(running.success).toBe(false);
+    expect((running as DebugProtocol.ErrorResponse).body.error?.id).toBe(ERROR_IDS.RUNNING);
     const stop = await s.c.runTo(() => s.c.dc.pauseRequest({ threadId: 1 }));
     expect(stop.body.reason).toBe('pause');
     expect([1, 2]).toContain(stop.body.threadId);

@@ -5,6 +5,7 @@
  */
 import { createServer } from 'node:net';
 import type { DebugProtocol } from '@vscode/debugprotocol';
+import { ERROR_IDS } from '../../src/shared/dapRequests';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GdbClient } from '../../src/gdbstub/client';
 import { GdbProxy } from '../gdbstub/gdbProxy';
@@ -127,9 +128,11 @@ describe('the end of an attach session', () => {
     try {
       await c.start('attach', { port: guest.gdbPort, stopOnAttach: false }, false);
       const terminated = c.event('terminated');
-      await guest.stop(); // QEMU quits under the debugger
+      // QEMU dies under the debugger without a word (a `quit` would send W00 first: an exit, not a loss).
+      process.kill(guest.pid, 'SIGKILL');
       await terminated;
       expect(c.consoleText()).toMatch(/connection to the target lost: connection to 127\.0\.0\.1:\d+ (closed by the stub|lost: )/);
+      await guest.stop();
     } finally {
       await c.close();
     }
@@ -208,6 +211,12 @@ describe('attach with a bad configuration fails at once with one clear message',
     ['stackTrace', { threadId: 1 }],
   ])('%s before attach: answers "not attached" as its error', async (command, args) => {
     await expect(client.dc.send(command, args)).rejects.toThrow(/^not attached: start the session with attach or launch first$/);
+  });
+
+  it('a failed response carries its cause as the error id (shared/dapRequests.ts ERROR_IDS)', async () => {
+    const r = await client.rawResponse('hyperframe/roots', {});
+    expect(r.success).toBe(false);
+    expect((r as DebugProtocol.ErrorResponse).body.error).toMatchObject({ id: ERROR_IDS.NOT_ATTACHED, format: expect.stringMatching(/^not attached/) });
   });
 });
 

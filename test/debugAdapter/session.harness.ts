@@ -30,6 +30,13 @@ export class Client {
     dc.on('stopped', (e: DebugProtocol.StoppedEvent) => this.stops.push(e));
   }
 
+  /** The whole response to a request, failed or not (DebugClient.send keeps only a failure's message). */
+  rawResponse(command: string, args?: object): Promise<DebugProtocol.Response> {
+    // doSend is public in ProtocolClient's JavaScript but not in its typings.
+    const dc = this.dc as unknown as { doSend(command: string, args: object | undefined, clb: (r: DebugProtocol.Response) => void): void };
+    return new Promise((resolve) => dc.doSend(command, args, resolve));
+  }
+
   consoleText(): string {
     return this.output.map((o) => o.text).join('');
   }

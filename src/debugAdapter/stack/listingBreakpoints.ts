@@ -1,15 +1,15 @@
 /**
- * setBreakpoints in a frame's disassembly listing (frameSource.ts): each line is the instruction
+ * setBreakpoints in a frame's disassembly listing (listings.ts): each line is the instruction
  * it shows, and the breakpoints of one listing are instruction breakpoints of their own set
  * (breakpointTable.ts), with the same conditions, hit counts and modes. A real source file has
  * no line information: its breakpoints stay unverified.
  */
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { NO_LINE_INFO, type BreakpointTable } from './breakpointTable';
-import type { FrameSources } from './frameSource';
+import { NO_LINE_INFO, type BreakpointTable } from '../breakpointTable';
+import type { Listings } from './listings';
 
 /** The listing `args.source` names, or undefined when it names a real source file. */
-export function listingOfArgs(sources: FrameSources | undefined, args: DebugProtocol.SetBreakpointsArguments): number | undefined {
+export function listingOfArgs(sources: Listings | undefined, args: DebugProtocol.SetBreakpointsArguments): number | undefined {
   return sources?.listingOf(args.source);
 }
 
@@ -22,7 +22,7 @@ export function unverifiedBreakpoints(args: DebugProtocol.SetBreakpointsArgument
 /** Replaces the breakpoints of listing `handle` with those of `args`. */
 export async function setListingBreakpoints(
   table: BreakpointTable,
-  sources: FrameSources,
+  sources: Listings,
   handle: number,
   args: DebugProtocol.SetBreakpointsArguments,
   /** A client's line as the listing counts it (from 1). */

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { cpuView, cpuViewOf } from '../../src/debugAdapter/cpuView';
-import { matchPrologue } from '../../src/debugAdapter/frames';
+import { matchPrologue } from '../../src/debugAdapter/stack/stackWalker';
 import { StopState } from '../../src/debugAdapter/registersCache';
 import type { SessionContext } from '../../src/debugAdapter/context';
 import { SymbolTable } from '../../src/symbols';

@@ -8,7 +8,7 @@
  */
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FrameSources, MAX_FUNCTION_INSTRUCTIONS, WINDOW_AFTER, WINDOW_BEFORE } from '../../src/debugAdapter/frameSource';
+import { Listings, MAX_FUNCTION_INSTRUCTIONS, WINDOW_AFTER, WINDOW_BEFORE } from '../../src/debugAdapter/stack/listings';
 import { SymbolTable } from '../../src/symbols';
 import { bootGuest, type BootedGuest } from '../guests/harness';
 import { SPIN } from '../guests/long4spin.expected';
@@ -42,7 +42,7 @@ async function expectPcLine(c: Client, frame: DebugProtocol.StackFrame, threadId
   return lines;
 }
 
-describe('frame sources on long4spin (symbols)', () => {
+describe('call-stack listings on long4spin (symbols)', () => {
   let guest: BootedGuest;
   let c: Client;
 
@@ -137,7 +137,7 @@ describe('frame sources on long4spin (symbols)', () => {
   });
 });
 
-describe('frame sources on long4 (halted, no symbols)', () => {
+describe('call-stack listings on long4 (halted, no symbols)', () => {
   let guest: BootedGuest;
   let c: Client;
 
@@ -171,7 +171,7 @@ describe('frame sources on long4 (halted, no symbols)', () => {
   });
 });
 
-describe('frame sources of long functions and of code that does not decode to pc (FAKE reader)', () => {
+describe('call-stack listings of long functions and of code that does not decode to pc (FAKE reader)', () => {
   const base = 0xffff_ffff_8100_0000n;
   const symbols = SymbolTable.from([
     { name: 'long_fn', va: base, sizeBytes: 0x1000n, type: 'func', binding: 'global' },
@@ -184,7 +184,7 @@ describe('frame sources of long functions and of code that does not decode to pc
   const rowsOf = (text: string): string[] => text.split('\n').filter((l) => l.startsWith('0x'));
 
   it('lists the first instructions of a long function when pc is among them, and says it goes on', async () => {
-    const fs = new FrameSources(symbols, code);
+    const fs = new Listings(symbols, code);
     const f = await fs.sourceFor(view, base + 10n);
     const text = fs.text(f.source.sourceReference);
     expect(f.source.name).toBe('long_fn (CPU 0).dis');
@@ -195,7 +195,7 @@ describe('frame sources of long functions and of code that does not decode to pc
   });
 
   it('lists the part of a long function around a pc past its first instructions', async () => {
-    const fs = new FrameSources(symbols, code);
+    const fs = new Listings(symbols, code);
     const pc = base + 0xf80n;
     const f = await fs.sourceFor(view, pc);
     const rows = rowsOf(fs.text(f.source.sourceReference));
@@ -208,7 +208,7 @@ describe('frame sources of long functions and of code that does not decode to pc
   });
 
   it('falls back to a window around pc when the function does not decode to it', async () => {
-    const fs = new FrameSources(symbols, code);
+    const fs = new Listings(symbols, code);
     const pc = base + 0x2001n;
     const f = await fs.sourceFor(view, pc);
     const lines = fs.text(f.source.sourceReference).split('\n');

@@ -12,11 +12,11 @@
  * the gutter of a listing still finds its address after the listing's text is gone.
  */
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { type Bitness, disassembleAround, type Instruction, type ReadMemory } from '../disasm';
-import type { Sym, SymbolTable } from '../symbols';
-import { HyperFrameError } from '../util/errors';
-import { hex } from '../util/numbers';
-import type { CodeReader } from './cpuView';
+import { type Bitness, disassembleAround, type Instruction, type ReadMemory } from '../../disasm';
+import type { Sym, SymbolTable } from '../../symbols';
+import { HyperFrameError } from '../../util/errors';
+import { hex } from '../../util/numbers';
+import type { CodeReader } from '../cpuView';
 
 /** A function longer than this is shown in part, around pc. */
 export const MAX_FUNCTION_INSTRUCTIONS = 400;
@@ -34,7 +34,7 @@ export interface CodeView {
   paging: string;
 }
 
-export interface FrameSource {
+export interface ListedFrame {
   source: DebugProtocol.Source;
   /** 1-based line of pc in the listing. */
   line: number;
@@ -68,7 +68,7 @@ interface Plan {
   anchor?: bigint;
 }
 
-export class FrameSources {
+export class Listings {
   private nextHandle = 1;
   private readonly listings = new Map<number, Listing>();
   /** Handle of a listing by what it shows (a function of a vCPU, a window around a pc). */
@@ -91,12 +91,12 @@ export class FrameSources {
   }
 
   /** The listing that shows `pc` on `view.vcpu`, made now unless this stop already has one. */
-  async sourceFor(view: CodeView, pc: bigint): Promise<FrameSource> {
+  async sourceFor(view: CodeView, pc: bigint): Promise<ListedFrame> {
     const fn = this.functionAt(pc);
     for (const key of [fn && functionKey(view.vcpu, fn), windowKey(view.vcpu, pc)]) {
       const handle = key === undefined ? undefined : this.byKey.get(key);
       const line = handle === undefined ? undefined : this.listings.get(handle)?.lineOf.get(pc);
-      if (handle !== undefined && line !== undefined) return this.frameSource(handle, line);
+      if (handle !== undefined && line !== undefined) return this.listedFrame(handle, line);
     }
     const plan = await this.plan(view, pc, fn);
     const listing = render(plan, view, this.symbols);
@@ -107,7 +107,7 @@ export class FrameSources {
     this.byKey.set(plan.key, handle);
     this.tables.set(handle, { name: listing.name, rowAt: listing.rowAt, lines: listing.text.split('\n').length - 1 });
     this.byName.set(listing.name, handle);
-    return this.frameSource(handle, line);
+    return this.listedFrame(handle, line);
   }
 
   /** The text of a listing of this stop. */
@@ -147,7 +147,7 @@ export class FrameSources {
     return row;
   }
 
-  private frameSource(handle: number, line: number): FrameSource {
+  private listedFrame(handle: number, line: number): ListedFrame {
     const name = this.listings.get(handle)!.name;
     return { source: { name, sourceReference: handle, presentationHint: 'normal', origin: 'disassembly' }, line };
   }

@@ -4,13 +4,13 @@
  * last one, inside a stack-sized window. Anywhere else the walk stops: one honest frame beats a
  * plausible invented one. The same reasoning finds where `stepOut` returns to.
  */
-import type { SymbolTable } from '../symbols';
-import type { Target } from '../target/target';
-import { type CodeReader, type CpuView, linearOf, readPointer } from './cpuView';
+import type { SymbolTable } from '../../symbols';
+import type { Target } from '../../target/target';
+import { type CodeReader, type CpuView, linearOf, readPointer } from '../cpuView';
 
 /** A saved frame pointer more than this far above sp is not believed. */
 const STACK_WINDOW = 1n << 20n;
-export const MAX_FRAMES = 64;
+export const MAX_STACK_DEPTH = 64;
 
 /** Where the prologue leaves its marks, as offsets from the function's start. */
 interface Prologue {
@@ -44,7 +44,7 @@ export function matchPrologue(bytes: Uint8Array, ptrBytes: 2 | 4 | 8): Prologue 
   return undefined;
 }
 
-export interface FrameSite {
+export interface StackSite {
   pc: bigint;
   /** `name+0x1a`, or the address when no symbol is near. */
   name: string;
@@ -65,7 +65,7 @@ interface CallerStep {
   viaBp: boolean;
 }
 
-export class FrameWalker {
+export class StackWalker {
   private readonly prologues = new Map<bigint, Prologue | null>();
 
   constructor(
@@ -122,8 +122,8 @@ export class FrameWalker {
   }
 
   /** Frame 0 at pc, then callers while the chain can be trusted. */
-  async walk(vcpu: number, cpu: CpuView, max = MAX_FRAMES): Promise<FrameSite[]> {
-    const site = (pc: bigint): FrameSite => ({ pc, name: this.symbols.formatAddress(pc) });
+  async walk(vcpu: number, cpu: CpuView, max = MAX_STACK_DEPTH): Promise<StackSite[]> {
+    const site = (pc: bigint): StackSite => ({ pc, name: this.symbols.formatAddress(pc) });
     const frames = [site(cpu.pc)];
     let r: Regs = { pc: cpu.pc, sp: cpu.sp, bp: cpu.bp };
     let lastBp: bigint | undefined;

@@ -3,16 +3,16 @@
  * frame-pointer chain proves. Frame ids encode the vCPU so that scopes and evaluate know whose
  * registers a frame means; instruction pointer references name the vCPU's address space
  * (`v1:0x…`), so that disassembling a frame reads through that vCPU's CR3 whichever is in focus.
- * Each frame's source is a disassembly listing around its pc (frameSource.ts).
+ * Each frame's source is a disassembly listing around its pc (listings.ts).
  */
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import type { Target } from '../target/target';
-import { HyperFrameError } from '../util/errors';
-import { cpuView } from './cpuView';
-import type { FrameWalker } from './frames';
-import type { FrameSource, FrameSources } from './frameSource';
-import { virtualRef } from './memoryRefs';
-import type { StopState } from './registersCache';
+import type { Target } from '../../target/target';
+import { HyperFrameError } from '../../util/errors';
+import { cpuView } from '../cpuView';
+import type { StackWalker } from './stackWalker';
+import type { ListedFrame, Listings } from './listings';
+import { virtualRef } from '../memoryRefs';
+import type { StopState } from '../registersCache';
 
 const FRAMES_PER_VCPU = 1024;
 
@@ -38,8 +38,8 @@ export async function threads(target: Target): Promise<DebugProtocol.Thread[]> {
 export async function stackTrace(
   target: Target,
   state: StopState,
-  walker: FrameWalker,
-  sources: FrameSources,
+  walker: StackWalker,
+  sources: Listings,
   args: DebugProtocol.StackTraceArguments,
 ): Promise<DebugProtocol.StackTraceResponse['body']> {
   const vcpu = vcpuOfThread(args.threadId, 0);
@@ -53,7 +53,7 @@ export async function stackTrace(
   const stackFrames: DebugProtocol.StackFrame[] = [];
   for (const [i, s] of sites.slice(start, end).entries()) {
     // A frame whose code cannot be listed still shows, as it did before it had a source.
-    const listed: FrameSource | undefined = await sources.sourceFor(view, s.pc).catch(() => undefined);
+    const listed: ListedFrame | undefined = await sources.sourceFor(view, s.pc).catch(() => undefined);
     stackFrames.push({
       id: frameIdOf(vcpu, start + i),
       name: s.name,
