@@ -102,18 +102,7 @@ fi
 
 if ! vscode_ready; then
   step "demo/vscode: code-server 4.139.1, Node 24, playwright-core (a few minutes, once)"
-  (
-    cd "$VSC"
-    rm -f node_modules/.demo-installed
-    # code-server's install scripts need Node 24, which the 'node' package itself brings: fetch
-    # every package without scripts, set up that Node, then run the scripts with it first on PATH
-    # (and its headers for node-gyp).
-    npm ci --ignore-scripts --no-audit --no-fund
-    npm rebuild node
-    [ -x "$NODE24" ] || die "the 'node' package did not install Node 24 at $NODE24"
-    PATH="$VSC/node_modules/.bin:$PATH" npm_config_nodedir="$(dirname "$(dirname "$NODE24")")" npm rebuild
-    touch node_modules/.demo-installed
-  )
+  bash scripts/setup-vscode.sh
 fi
 
 # --- 3. The extension, packaged and installed into the demo's VS Code ----------------------

@@ -1,5 +1,5 @@
 import { decodeEntry } from '../paging/entry';
-import { setFlags } from '../paging/format';
+import { ENTRY_FIELD_ORDER, setFlags } from '../paging/format';
 import { memoryType, patIndex } from '../paging/memoryType';
 import { canonicalize, entryCoverage, geometry, type PagingContext, type PagingMode } from '../paging/modes';
 import { entryAt } from '../paging/tables';
@@ -9,8 +9,12 @@ import { hex } from '../util/numbers';
 
 /** A decoded entry in the one shape every `hyperframe/*` request uses (shared/dapRequests.ts). */
 export function entryInfo(e: DecodedEntry): EntryInfo {
+  // In the SDM's bit order, as `decode` lists them (the decoder fills them in another order).
   const fields: Record<string, number> = {};
-  for (const [k, v] of Object.entries(e.fields)) if (typeof v === 'number') fields[k] = v;
+  for (const k of ENTRY_FIELD_ORDER) {
+    const v = e.fields[k];
+    if (typeof v === 'number') fields[k] = v;
+  }
   const page = e.kind === 'page';
   const type = page ? memoryType(e.fields) : undefined;
   return {

@@ -3,15 +3,33 @@ import { decodeEntry } from '../paging/entry';
 import { describeEntry, entryName } from '../paging/format';
 import { geometry, PAGING_MODES, type PagingMode } from '../paging/modes';
 import { isHyperFrameError } from '../util/errors';
+import { AddressSpaceLinks, SPACE_LANGUAGE } from './documents/addressSpace';
+import { ReadOnlyDocuments, VIEW_SCHEME } from './documents/readOnlyDocuments';
+import { SessionTracker } from './session/sessionTracker';
+import { PageTableTree, VIEW_ID } from './tree/pageTableTree';
+import { registerTreeCommands } from './tree/treeCommands';
 import { hex, parseNumber } from '../util/numbers';
 
-/** Activation: VS Code glue only; the paging core decides. */
+/** Activation: VS Code glue only; the core and the adapter decide. */
 export function activate(context: vscode.ExtensionContext): void {
-  context.subscriptions.push(vscode.commands.registerCommand('hyperframe.decodeEntry', decodeEntryCommand));
+  const tracker = new SessionTracker();
+  const docs = new ReadOnlyDocuments();
+  const tree = new PageTableTree(tracker, context.workspaceState);
+  const view = vscode.window.createTreeView(VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
+  context.subscriptions.push(
+    tracker,
+    docs,
+    tree,
+    view,
+    vscode.workspace.registerTextDocumentContentProvider(VIEW_SCHEME, docs),
+    vscode.languages.registerDocumentLinkProvider({ scheme: VIEW_SCHEME, language: SPACE_LANGUAGE }, new AddressSpaceLinks()),
+    ...registerTreeCommands(tree, view, tracker, docs),
+    vscode.commands.registerCommand('hyperframe.decodeEntry', decodeEntryCommand),
+  );
 }
 
 export function deactivate(): void {
-  // Nothing to release yet: every command cleans up after itself.
+  // Everything registered is in the context's subscriptions and ends with it.
 }
 
 /** Asks for an entry value and a mode, then shows every field of the decode. */
