@@ -23,6 +23,11 @@ interface CommonConfig {
   timeoutMs: number;
   /** Log each stop the adapter handles on its own (resumed silently) to the Debug Console. */
   trace: boolean;
+  /**
+   * Whether the client can show memory itself ("View Binary Data": VS Code needs the
+   * ms-vscode.hexeditor extension, or it tries to download it). HyperFrame's extension sets it.
+   */
+  viewBinaryData: boolean;
 }
 
 export interface AttachConfig extends CommonConfig {
@@ -150,6 +155,7 @@ function parseCommon(r: Raw): CommonConfig {
     leavePaused: optBool(r, 'leavePaused', false),
     timeoutMs: timeout,
     trace: optBool(r, 'trace', false),
+    viewBinaryData: optBool(r, 'viewBinaryData', true),
   };
 }
 

@@ -3,7 +3,7 @@
  * call stack and inspection of one attached machine. Thin on purpose: each request says what it
  * needs and which module answers; errors come back as one clear message.
  */
-import { ContinuedEvent, DebugSession, Event, InitializedEvent, InvalidatedEvent, MemoryEvent, OutputEvent, StoppedEvent, TerminatedEvent } from '@vscode/debugadapter';
+import { CapabilitiesEvent, ContinuedEvent, DebugSession, Event, InitializedEvent, InvalidatedEvent, MemoryEvent, OutputEvent, StoppedEvent, TerminatedEvent } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { ERROR_IDS, UNEXPECTED_ERROR_ID } from '../shared/dapRequests';
 import { HyperFrameError, isHyperFrameError } from '../util/errors';
@@ -138,6 +138,11 @@ export class HyperFrameSession extends DebugSession {
       // Disconnected (or the client gone) while connecting: QEMU paused the VM when we connected.
       await d.endWithin(this.endWanted, END_LIMIT_MS).catch((e: unknown) => this.output(`${(e as Error).message}\n`));
       throw new HyperFrameError('DISCONNECTED', 'the session ended while it was starting; the machine was let go at once');
+    }
+    if (!config.viewBinaryData) {
+      // The client cannot show memory itself (VS Code without a hex editor would try to download
+      // one): take "View Binary Data" away; HyperFrame's own views read memory all the same.
+      this.sendEvent(new CapabilitiesEvent({ supportsReadMemoryRequest: false }));
     }
     opened.target.onDisconnect((reason) => {
       if (!d.ended) this.terminate(`connection to the target lost: ${reason}`);

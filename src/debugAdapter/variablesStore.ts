@@ -2,6 +2,9 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import { HyperFrameError } from '../util/errors';
 
 /** One row of the Variables view: what to show, how to expand it, how to change it. */
+/** The variable menu context of values that are addresses (package.json `debug/variables/context`). */
+export const ADDRESS_MENU_CONTEXT = 'hyperframe.address';
+
 export interface VarEntry {
   /** `variablesReference` is filled by the store from `children`. */
   variable: Omit<DebugProtocol.Variable, 'variablesReference'>;
@@ -62,7 +65,9 @@ export class VariableStore {
 
   toVariable(e: VarEntry): DebugProtocol.Variable {
     const variablesReference = e.children ? this.add(e.children) : 0;
-    return { ...e.variable, variablesReference };
+    // VS Code's own key (not DAP): lets HyperFrame's extension offer "Open Frame" on addresses.
+    const menu = e.variable.memoryReference ? { __vscodeVariableMenuContext: ADDRESS_MENU_CONTEXT } : {};
+    return { ...e.variable, variablesReference, ...menu };
   }
 
   private container(ref: number): Container {

@@ -5,6 +5,9 @@ import { geometry, PAGING_MODES, type PagingMode } from '../paging/modes';
 import { isHyperFrameError } from '../util/errors';
 import { AddressSpaceLinks, SPACE_LANGUAGE } from './documents/addressSpace';
 import { ReadOnlyDocuments, VIEW_SCHEME } from './documents/readOnlyDocuments';
+import { HyperFrameConfigurations, openVariableFrame } from './debug/debugConfiguration';
+import { openMemoryReference } from './debug/memoryReferenceCommand';
+import { DEBUG_TYPE } from './session/sessionClient';
 import { SessionTracker } from './session/sessionTracker';
 import { PageTableTree, VIEW_ID } from './tree/pageTableTree';
 import { registerTreeCommands } from './tree/treeCommands';
@@ -25,6 +28,11 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.languages.registerDocumentLinkProvider({ scheme: VIEW_SCHEME, language: SPACE_LANGUAGE }, new AddressSpaceLinks()),
     ...registerTreeCommands(tree, view, tracker, docs),
     vscode.commands.registerCommand('hyperframe.decodeEntry', decodeEntryCommand),
+    vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new HyperFrameConfigurations()),
+    vscode.commands.registerCommand('hyperframe.openVariableFrame', openVariableFrame),
+    vscode.commands.registerCommand('hyperframe.openMemoryReference', (arg: { sessionId?: string; memoryReference: string; label?: string }) =>
+      openMemoryReference(tracker, arg).catch((e: unknown) => vscode.window.showErrorMessage(`HyperFrame: ${e instanceof Error ? e.message : String(e)}`)),
+    ),
   );
 }
 

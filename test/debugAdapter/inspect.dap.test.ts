@@ -37,7 +37,11 @@ describe('inspection over DAP on long4smp', () => {
       expect(scopes.map((s) => s.name)).toEqual(['General', 'Segment', 'Control']);
       const general = await variables(scopes[0].variablesReference);
       expect(general.find((v) => v.name === 'rbx')?.value).toBe(`0x${cpu.registers.rbx.toString(16).padStart(16, '0')}`);
-      expect(general.find((v) => v.name === 'rip')?.memoryReference).toBe(`v${cpu.index}:0xffffffff80000012`);
+      const rip = general.find((v) => v.name === 'rip') as DebugProtocol.Variable & { __vscodeVariableMenuContext?: string };
+      expect(rip.memoryReference).toBe(`v${cpu.index}:0xffffffff80000012`);
+      // VS Code's variable menu key: HyperFrame's "Open Frame" appears on values that are addresses, and only there.
+      expect(rip.__vscodeVariableMenuContext).toBe('hyperframe.address');
+      expect((general.find((v) => v.name === 'rbx') as { __vscodeVariableMenuContext?: string }).__vscodeVariableMenuContext).toBeUndefined();
       const control = await variables(scopes[2].variablesReference);
       const cr3 = control.find((v) => v.name === 'cr3')!;
       expect(BigInt(cr3.value)).toBe(cpu.cr3);

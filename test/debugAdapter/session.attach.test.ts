@@ -11,6 +11,7 @@ import { GdbClient } from '../../src/gdbstub/client';
 import { GdbProxy } from '../gdbstub/gdbProxy';
 import { bootGuest, EXPECTED, GUEST_NAMES, parseXp, type BootedGuest } from '../guests/harness';
 import { SPIN } from '../guests/long4spin.expected';
+import { b64 } from './inspect.helpers';
 import { connectClient, ref, type Client } from './session.harness';
 
 async function waitRunning(g: BootedGuest): Promise<string> {
@@ -121,6 +122,21 @@ describe('the end of an attach session', () => {
     // Drops the socket without a DAP goodbye (DebugClient keeps this private).
     (c.dc as unknown as { stopAdapter(): void }).stopAdapter();
     expect(await waitRunning(guest)).toMatch(/VM status: running/);
+  });
+
+  it('viewBinaryData: false takes readMemory out of the capabilities (VS Code would offer a hex editor it cannot open)', async () => {
+    const c = await connectClient();
+    try {
+      const capabilities = c.event<DebugProtocol.CapabilitiesEvent>('capabilities');
+      await c.start('attach', { port: guest.gdbPort, viewBinaryData: false });
+      expect((await capabilities).body.capabilities).toEqual({ supportsReadMemoryRequest: false });
+      // The views still read memory through the request itself.
+      const r = await c.dc.send('readMemory', { memoryReference: 'p:0x100000', count: 4 });
+      expect([...b64(r.body.data)]).toEqual([0x02, 0xb0, 0xad, 0x1b]);
+    } finally {
+      await c.disconnect().catch(() => undefined);
+      await c.close();
+    }
   });
 
   it('a lost connection ends the session with the reason in the console', async () => {
