@@ -25,7 +25,8 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { freePort, GuestBootError, HmpClient } from '../guests/harness';
 
-export const CACHE_DIR = join(dirname(fileURLToPath(import.meta.url)), '.cache');
+/** Where the fetched kernel and initramfs are kept (HF_LINUX_CACHE moves it: the demo's bundled copy of this code lives elsewhere). */
+export const CACHE_DIR = process.env.HF_LINUX_CACHE ?? join(dirname(fileURLToPath(import.meta.url)), '.cache');
 export const READY_MARKER = 'HF-LINUX-READY';
 const QEMU = process.env.HF_QEMU ?? 'qemu-system-x86_64';
 const KERNEL_PACKAGE = /^linux-image-6\.1\.0-(\d+)-amd64$/;

@@ -30,7 +30,8 @@ import {
   type FetchedPackage,
 } from '../linux/linuxGuest';
 
-export const XEN_CACHE_DIR = join(dirname(fileURLToPath(import.meta.url)), '.cache');
+/** Where the fetched hypervisor is kept (HF_XEN_CACHE moves it, as HF_LINUX_CACHE does for dom0's kernel). */
+export const XEN_CACHE_DIR = process.env.HF_XEN_CACHE ?? join(dirname(fileURLToPath(import.meta.url)), '.cache');
 export const XEN_PACKAGE = 'xen-hypervisor-4.17-amd64';
 export const XEN_DBG_PACKAGE = 'xen-hypervisor-4.17-amd64-dbg';
 /** What dom0's shell prompt looks like (test/linux's INIT_SCRIPT sets it). */
