@@ -10,7 +10,8 @@
 # npm packages, and demo/vscode/: code-server 4.139.1 with the Node 24 it needs, and
 # playwright-core, kept apart from the extension's own dependencies. Then builds and packages the
 # extension, installs the .vsix into demo/.run/extensions, builds the long4spin test guest into
-# demo/workspace/guest/ and opens demo/workspace (launch.json, DEMO.md) in code-server.
+# demo/workspace/guest/, boots Xen 4.17 + a PV dom0 under QEMU (gdbstub on port 1234; DEMO_GUEST=long4spin
+# skips it) and opens demo/workspace (launch.json, README.md) in code-server.
 #
 # Environment: DEMO_PORT (default 8080; --check picks a free port unless it is set),
 # DEMO_SCREENSHOT (--check's screenshot, default demo/.run/check.png).
@@ -239,20 +240,23 @@ if [ $CHECK = 1 ]; then
   exit 0
 fi
 
+if [ $XEN = 1 ]; then
+  FIRST="F5             attaches to Xen + dom0 (QEMU, port 1234): the machine pauses, its listing opens
+    HyperFrame     the activity-bar view: CPU 0's tables (dom0's, with Xen's slots 256-271)
+    xen-boot.log   hover a hex value: its decode as an entry, a VA, a P2M value"
+else
+  FIRST="F5             launches long4spin under QEMU; F5 again lets it boot, F6 pauses it in its loop
+    HyperFrame     the activity-bar view: each vCPU's tables"
+fi
 cat <<EOF
 
   HyperFrame is running in VS Code at   $URL
   (from another machine: ssh -L $PORT:127.0.0.1:$PORT THIS-HOST, then open the same URL)
 
-  Open it in a browser, then:
-    F5             starts "Launch long4spin under QEMU": QEMU boots the guest, HyperFrame attaches
-                   and stops before its first instruction
-    F5, then F6    lets it boot, then pauses both vCPUs inside their loop
-    Call Stack     one thread per vCPU; the stopped one's top frame opens its disassembly
-    Variables      the Control scope: CR0, CR3, CR4 and EFER decoded
-    Debug Console  walk, translate spin_counter, pte 0x114023 --level 4, regs, help
-  DEMO.md in the workspace has more to try.
+  Open it in a browser; the workspace's README says what to try. In short:
+    $FIRST
+    Right-click    an entry: Open Frame in Hex Editor, Translate, Show Address Space
 
-  Ctrl+C stops code-server and everything it started.
+  Ctrl+C stops code-server, QEMU and everything else it started.
 EOF
 wait "$CS_PID" || true

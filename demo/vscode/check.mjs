@@ -64,7 +64,7 @@ try {
   await page.goto(url);
   await until('the VS Code workbench did not appear', async () => (await page.locator('.monaco-workbench .part.editor').count()) > 0, 60_000);
   // The explorer lists the workspace once the workbench has loaded it.
-  await until('the explorer did not list the demo workspace (DEMO.md)', async () => (await rowsText(page, '.explorer-folders-view .monaco-list-row')).some((t) => t.includes('DEMO.md')), 60_000);
+  await until('the explorer did not list the demo workspace (README.md)', async () => (await rowsText(page, '.explorer-folders-view .monaco-list-row')).some((t) => t.includes('README.md')), 60_000);
   say('workbench open');
 
   // Start the launch configuration: Ctrl+P, "debug NAME", Enter. The list does not refresh while
