@@ -26,6 +26,7 @@ export function activate(context: vscode.ExtensionContext): void {
     view,
     vscode.workspace.registerTextDocumentContentProvider(VIEW_SCHEME, docs),
     vscode.languages.registerDocumentLinkProvider({ scheme: VIEW_SCHEME, language: SPACE_LANGUAGE }, new AddressSpaceLinks()),
+    ...tree.attach(view),
     ...registerTreeCommands(tree, view, tracker, docs),
     vscode.commands.registerCommand('hyperframe.decodeEntry', decodeEntryCommand),
     vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new HyperFrameConfigurations()),

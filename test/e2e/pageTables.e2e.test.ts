@@ -83,4 +83,41 @@ describe.skipIf(unavailable)('the Page Tables view (code-server, long4smp)', () 
     expect(row).toMatch(/ {2}4 KiB · P RW A D XD$/);
     await vs.screenshot('go-to-va');
   });
+
+  it('while the guest runs the view says so; at the next stop the tree comes back as it was expanded', async () => {
+    const { page } = vs;
+    await page.locator('.debug-toolbar .codicon-debug-continue').click();
+    const welcome = await vs.until('no "running" welcome while the guest runs', async () => (await page.locator('.welcome-view-content').allInnerTexts()).join(' ').match(/The target is running[^\n]*/)?.[0]);
+    expect(welcome).toMatch(/Pause to see them/);
+    await vs.screenshot('running');
+    await page.locator('.debug-toolbar .codicon-debug-pause').click();
+    // Expansion is kept by node id across stops: the leaf revealed before is listed again.
+    const leaf = await vs.until('the expanded path did not come back after the stop', async () => (await rows()).find((r) => r.startsWith('[0] 00000000_40000000–00000000_40000fff → 0x900000')), 30_000);
+    expect(leaf).toMatch(/4 KiB · P RW A D XD$/);
+    const selected = await vs.until('the selection did not come back after the stop', async () => (await vs.treeItems(`${TREE} .monaco-list-row.selected`)).map((r) => r.label)[0]);
+    expect(selected).toMatch(/^\[0\] 00000000_40000000–00000000_40000fff/);
+  });
+
+  it('Add Page Table Root pins a table by PA; it is listed with its entries and removed again', async () => {
+    await vs.command('HyperFrame: Add Page Table Root…');
+    await vs.answer('Physical address');
+    await vs.answer(`0x${T.PML4_AP.toString(16)}`);
+    await vs.answer('4-level');
+    await vs.answer('AP tables');
+    const pinned = await vs.until('the pinned root did not appear', async () => (await rows()).find((r) => r.startsWith('AP tables')));
+    expect(pinned).toBe(`AP tables  4-level · PA 0x${T.PML4_AP.toString(16)}`);
+    await vs.page.locator(`${TREE} .monaco-list-row`).filter({ hasText: /^AP tables/ }).first().click();
+    const kids = await vs.until('the pinned root has no entries', async () => {
+      const r = await rows();
+      const at = r.findIndex((x) => x.startsWith('AP tables'));
+      return at >= 0 && r[at + 1]?.startsWith('[0] ') ? r.slice(at + 1, at + 4) : undefined;
+    });
+    expect(kids[0]).toMatch(/^\[0\] 00000000_00000000–0000007f_ffffffff → 0x11e000 /);
+    await vs.screenshot('pinned');
+    await vs.page.locator(`${TREE} .monaco-list-row`).filter({ hasText: /^AP tables/ }).first().click({ button: 'right' });
+    // VS Code's menus act on mouse-up; hover the item, then Enter, as a keyboard user would.
+    await vs.page.locator('.context-view .action-label', { hasText: 'Remove Pinned Root' }).first().hover();
+    await vs.page.keyboard.press('Enter');
+    await vs.until('the pinned root was not removed', async () => !(await rows()).some((r) => r.startsWith('AP tables')));
+  });
 });

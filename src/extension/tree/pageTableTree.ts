@@ -33,6 +33,13 @@ export class PageTableTree implements vscode.TreeDataProvider<TreeNode>, vscode.
   private readonly roots = new Map<string, Promise<RootNode[]>>();
   private readonly disposables: vscode.Disposable[] = [];
   private showNotPresent: boolean;
+  /**
+   * Ids of the nodes the user expanded, and the one selected. VS Code forgets both when a node
+   * leaves the tree (while the target runs the tree is empty), so the tree remembers them itself.
+   */
+  private readonly expanded = new Set<string>();
+  private selectedId: string | undefined;
+  private view: vscode.TreeView<TreeNode> | undefined;
 
   constructor(
     private readonly tracker: SessionTracker,
@@ -51,6 +58,39 @@ export class PageTableTree implements vscode.TreeDataProvider<TreeNode>, vscode.
     );
     void vscode.commands.executeCommand('setContext', SHOW_NOT_PRESENT_KEY, this.showNotPresent);
     this.updateState();
+  }
+
+  /** Follows what the user expands and selects in `view`, to restore it after the target ran. */
+  attach(view: vscode.TreeView<TreeNode>): vscode.Disposable[] {
+    this.view = view;
+    return [
+      view.onDidExpandElement((e) => this.expanded.add(e.element.id)),
+      view.onDidCollapseElement((e) => this.expanded.delete(e.element.id)),
+      view.onDidChangeSelection((e) => {
+        if (e.selection[0]) this.selectedId = e.selection[0].id;
+      }),
+    ];
+  }
+
+  private expandedState(id: string): vscode.TreeItemCollapsibleState {
+    return this.expanded.has(id) ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed;
+  }
+
+  /** Selects again the node selected before the target ran, walking its id's path (root key, then entry indices). */
+  private async restoreSelection(t: TrackedSession, roots: RootNode[]): Promise<void> {
+    const id = this.selectedId;
+    const view = this.view;
+    if (!id || !view || view.selection.some((n) => n.id === id)) return;
+    const root = roots.find((r) => id === r.id || id.startsWith(`${r.id}/`));
+    if (!root || t.snapshot.state !== 'stopped') return;
+    let node: TableNode = root;
+    for (const part of id.slice(root.id.length + 1).split('/').filter(Boolean)) {
+      if (!/^\d+$/.test(part)) return;
+      const child = await this.childAt(node, Number(part));
+      if (!child) return;
+      node = child;
+    }
+    if (this.selectedId === id) await view.reveal(node, { select: true, focus: false, expand: false });
   }
 
   private options(): TreeOptions {
@@ -106,10 +146,16 @@ export class PageTableTree implements vscode.TreeDataProvider<TreeNode>, vscode.
         item.contextValue = 'session';
         return item;
       }
-      case 'root':
-        return rootItem(node);
-      case 'entry':
-        return entryItem(node, tableOf(node) !== undefined);
+      case 'root': {
+        const item = rootItem(node);
+        if (!node.spec.unavailable) item.collapsibleState = this.expandedState(node.id);
+        return item;
+      }
+      case 'entry': {
+        const item = entryItem(node, tableOf(node) !== undefined);
+        if (item.collapsibleState !== vscode.TreeItemCollapsibleState.None) item.collapsibleState = this.expandedState(node.id);
+        return item;
+      }
       case 'info':
         return infoItem(node);
     }
@@ -152,7 +198,10 @@ export class PageTableTree implements vscode.TreeDataProvider<TreeNode>, vscode.
     if (!p) {
       p = this.loadRoots(t, parent);
       this.roots.set(t.client.id, p);
-      p.catch(() => this.roots.delete(t.client.id));
+      p.then(
+        (roots) => setTimeout(() => void this.restoreSelection(t, roots).catch(() => undefined), 0),
+        () => this.roots.delete(t.client.id),
+      );
     }
     return p;
   }
