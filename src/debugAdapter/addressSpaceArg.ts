@@ -24,6 +24,7 @@ export async function addressSpaceArg(a: RequestArgs, command: string, ctx: Sess
   }
   const vcpu = a.vcpu ?? ctx.currentVcpu();
   const count = await ctx.target.vcpuCount();
+  if (count === 0) throw new HyperFrameError('BAD_ARGUMENT', `${command}: this target has no vCPUs (a raw image has no registers): give 'mode' and 'root'`);
   if (typeof vcpu !== 'number' || !Number.isInteger(vcpu) || vcpu < 0 || vcpu >= count) {
     throw new HyperFrameError('BAD_ARGUMENT', `${command}: vcpu ${JSON.stringify(vcpu)} does not exist (0..${count - 1})`);
   }

@@ -55,8 +55,11 @@ async function roots(ctx: SessionContext, state: StopState): Promise<RootsResult
   const out: RootsResult = { roots: [], target: ctx.target.description, writable: ctx.target.capabilities.writeMemory };
   const n = await ctx.target.vcpuCount();
   for (let vcpu = 0; vcpu < n; vcpu++) {
-    const cr = await state.controlRegs(vcpu);
-    if (!cr) throw new HyperFrameError('TARGET', `vCPU ${vcpu} reports no CR0/CR3/CR4`);
+    const cr = await state.controlRegs(vcpu).catch(() => undefined);
+    if (!cr) {
+      out.roots.push({ vcpu, cr3: '0x0', mode: 'none', root: '0x0', unavailable: `vCPU ${vcpu} reports no CR0/CR3/CR4: set pagingMode and root in the launch configuration` });
+      continue;
+    }
     const m = modeFromRegs(cr);
     out.roots.push({ vcpu, cr3: hex(cr.cr3), mode: m.mode, root: hex(m.root), ...(m.pcid !== undefined ? { pcid: m.pcid } : {}) });
   }

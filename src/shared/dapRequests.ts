@@ -68,6 +68,8 @@ export interface RootInfo {
   root: Hex;
   /** Set when CR4.PCIDE. */
   pcid?: number;
+  /** Set when the vCPU's control registers cannot be read (a core without QEMU's CPU note): `mode` is then `none`. */
+  unavailable?: string;
 }
 
 export interface RootsResult {

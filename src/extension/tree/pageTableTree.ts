@@ -218,7 +218,7 @@ export class PageTableTree implements vscode.TreeDataProvider<TreeNode>, vscode.
     }
     const specs: RootSpec[] = roots.roots.map((r) =>
       r.mode === 'none'
-        ? { key: `cpu${r.vcpu}`, label: `CPU ${r.vcpu} · CR3 ${r.cr3}`, mode: 'long4', root: 0n, vcpu: r.vcpu, unavailable: 'paging is off (CR0.PG = 0): virtual = physical' }
+        ? { key: `cpu${r.vcpu}`, label: r.unavailable ? `CPU ${r.vcpu}` : `CPU ${r.vcpu} · CR3 ${r.cr3}`, mode: 'long4', root: 0n, vcpu: r.vcpu, unavailable: r.unavailable ?? 'paging is off (CR0.PG = 0): virtual = physical' }
         : { key: `cpu${r.vcpu}`, label: vcpuRootLabel(r), mode: r.mode, root: BigInt(r.root), vcpu: r.vcpu, tooltip: `CPU ${r.vcpu}: CR3 ${r.cr3}, ${modeName(r.mode)} paging, top table at PA ${r.root}` },
     );
     if (roots.configured) {
