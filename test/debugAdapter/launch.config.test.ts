@@ -17,6 +17,7 @@ describe('attach configuration', () => {
       leavePaused: false,
       timeoutMs: 5000,
       trace: false,
+      viewBinaryData: true,
     });
   });
 
