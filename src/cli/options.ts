@@ -2,7 +2,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DumpTarget } from '../target/dumpTarget';
 import { LiveTarget } from '../target/liveTarget';
 import type { PhysicalMemoryOption } from '../target/livePhysical';
-import { loadSymbolFiles } from './symbolFiles';
+import { loadSymbolFiles } from '../symbols';
 import type { Target } from '../target/target';
 import { HyperFrameError } from '../util/errors';
 import { parseNumber } from '../util/numbers';

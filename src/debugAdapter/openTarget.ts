@@ -4,7 +4,7 @@
  * starts with everything its requests need.
  */
 import type { PagingSpec } from '../paging/spec';
-import { loadElfSymbols, SymbolTable } from '../symbols';
+import { loadSymbolFiles, type SymbolTable } from '../symbols';
 import { DumpTarget } from '../target/dumpTarget';
 import { LiveTarget } from '../target/liveTarget';
 import type { Target } from '../target/target';
@@ -26,11 +26,6 @@ export interface OpenedTarget {
 
 export type Output = (text: string, category: 'console' | 'stdout' | 'stderr' | 'important') => void;
 
-async function loadSymbols(paths: readonly string[]): Promise<SymbolTable> {
-  if (paths.length === 0) return SymbolTable.empty();
-  return SymbolTable.merge(await Promise.all(paths.map((p) => loadElfSymbols(p))));
-}
-
 async function pagingOverride(cfg: SessionConfig, target: Target, out: Output): Promise<Pick<PagingSpec, 'mode' | 'root'> | undefined> {
   if (cfg.pagingMode === 'auto') return undefined;
   if (cfg.root !== undefined) return { mode: cfg.pagingMode, root: cfg.root };
@@ -43,7 +38,7 @@ async function pagingOverride(cfg: SessionConfig, target: Target, out: Output): 
 }
 
 export async function openTarget(cfg: SessionConfig, out: Output): Promise<OpenedTarget> {
-  const symbols = await loadSymbols(cfg.symbols);
+  const symbols = await loadSymbolFiles(cfg.symbols);
   if (symbols.size > 0) out(`${symbols.size} symbols from ${cfg.symbols.join(', ')}\n`, 'console');
   const clientOpts = { timeoutMs: cfg.timeoutMs, connectTimeoutMs: cfg.timeoutMs };
   let target: Target;
