@@ -5,6 +5,7 @@ import { directMapOffsetToMaddr, maddrToDirectMapOffset, NO_PDX_COMPRESSION, typ
 import { pml4SlotOf, type XenLayout, type XenRegion } from './layouts';
 
 export * from './layouts';
+export * from './layouts32';
 
 /** Where a VA falls in Xen's layout, with what that region lets us compute about it. */
 export interface RegionHit {

@@ -1,4 +1,3 @@
-import { HyperFrameError } from '../util/errors';
 import { type LinearPageTable, linearFromSlot } from '../paging/linear';
 import type { PagingMode } from '../paging/modes';
 import type { BitsPerLong } from './reader';
@@ -37,9 +36,9 @@ export interface XenRegion {
 export interface XenLayout {
   /** "Xen 4.17 x86_64", "Xen 3.x x86_32 PAE", … */
   name: string;
-  arch: 'x86_64' | 'x86_32-pae' | 'x86_64-compat-guest';
+  arch: 'x86_64' | 'x86_32-pae' | 'x86_32' | 'x86_64-compat-guest';
   /** Paging mode of the tables the layout lives in. */
-  mode: Extract<PagingMode, 'long4' | 'pae'>;
+  mode: Extract<PagingMode, 'long4' | 'pae' | 'legacy32'>;
   bitsPerLong: BitsPerLong;
   /** Sorted, non-overlapping, covering the whole address space. */
   regions: readonly XenRegion[];
@@ -54,7 +53,7 @@ export interface XenLayout {
 }
 
 const CONFIG_H_417 = 'xen/arch/x86/include/asm/config.h, Xen 4.17';
-const CONFIG_H_32 = 'xen/include/asm-x86/config.h x86_32 PAE branch, Xen 3.x-4.2 (xen-devel “PAE guest address maps?”)';
+const CONFIG_H_413 = 'xen/include/asm-x86/config.h, Xen 4.13 (the same bounds since 4.4)';
 
 /** PML4_ADDR(slot): slot << 39, sign-extended (config.h, Xen 4.17). */
 export function pml4Addr(slot: number): bigint {
@@ -77,6 +76,11 @@ export interface X8664Options {
    * the idle vCPU's or an HVM guest's context, where Xen's direct map continues to slot 510.
    */
   pvContext?: boolean;
+  /**
+   * Xen 4.4-4.13: a second, read-only 1 GiB compat M2P ("high", for 32-bit PV guests' kernels)
+   * at 0xffff82d040000000, and Xen's image 1 GiB higher at 0xffff82d080000000.
+   */
+  highCompatM2p?: boolean;
 }
 
 /**
@@ -87,6 +91,8 @@ export interface X8664Options {
 export function xen417X8664(opts: X8664Options = {}): XenLayout {
   const bigmem = opts.bigmem ?? false;
   const pv = opts.pvContext ?? true;
+  const high = opts.highCompatM2p ?? false;
+  const source = high ? CONFIG_H_413 : CONFIG_H_417;
   const r = (name: string, kind: RegionKind, start: bigint, end: bigint, pml4: [number, number], description: string): XenRegion => ({
     name,
     kind,
@@ -94,13 +100,15 @@ export function xen417X8664(opts: X8664Options = {}): XenLayout {
     end,
     pml4,
     description,
-    source: CONFIG_H_417,
+    source,
   });
   const slot261 = pml4Addr(261);
   const rwMpt = slot261; // RDWR_MPT_VIRT_START = PML4_ADDR(261), config.h 4.17
   const vmap = rwMpt + 256n * GB; // VMAP_VIRT_START = RDWR_MPT_VIRT_END (MPT_VIRT_SIZE = 256 GiB), config.h 4.17
   const compatMpt = vmap + 64n * GB; // RDWR_COMPAT_MPT_VIRT_START = VMAP_VIRT_END (64 GiB), config.h 4.17
-  const xenText = compatMpt + GB; // XEN_VIRT_START = RDWR_COMPAT_MPT_VIRT_END = 0xffff82d040000000, config.h 4.17
+  const hiroMpt = compatMpt + GB; // HIRO_COMPAT_MPT_VIRT_START = RDWR_COMPAT_MPT_VIRT_END, config.h 4.4-4.13
+  // XEN_VIRT_START = RDWR_COMPAT_MPT_VIRT_END = 0xffff82d040000000 (config.h 4.17); HIRO_COMPAT_MPT_VIRT_END = 0xffff82d080000000 before 4.14
+  const xenText = high ? hiroMpt + GB : compatMpt + GB;
   const directStart = pml4Addr(bigmem ? 265 : 262); // DIRECTMAP_VIRT_START, config.h 4.17
   const ftSize = bigmem ? 1536n * GB : 128n * GB; // FRAMETABLE_SIZE, config.h 4.17
   const ftStart = directStart - ftSize; // FRAMETABLE_VIRT_START = DIRECTMAP_VIRT_START - FRAMETABLE_SIZE, config.h 4.17
@@ -116,7 +124,8 @@ export function xen417X8664(opts: X8664Options = {}): XenLayout {
       'Per-domain mappings: GDT/LDT shadow at +0, map_domain_page() cache at +1 GiB, argument translation at +2 GiB'),
     r('rw-m2p', 'm2p-rw', rwMpt, vmap, [261, 261], "Machine-to-phys table, Xen's writable view (same entries as the read-only one)"),
     r('vmap', 'vmap', vmap, compatMpt, [261, 261], 'vmap()/ioremap()/fixmap area (64 GiB)'),
-    r('compat-m2p', 'm2p-compat', compatMpt, xenText, [261, 261], 'Compatibility machine-to-phys table: 32-bit entries for 32-bit PV guests (CONFIG_PV32)'),
+    r('compat-m2p', 'm2p-compat', compatMpt, compatMpt + GB, [261, 261], 'Compatibility machine-to-phys table: 32-bit entries for 32-bit PV guests (CONFIG_PV32)'),
+    ...(high ? [r('hiro-compat-m2p', 'm2p-compat', hiroMpt, xenText, [261, 261], 'High read-only compatibility machine-to-phys table (32-bit PV guests; dropped in 4.14)')] : []),
     r('xen-image', 'xen-image', xenText, xenText + GB, [261, 261], 'Xen text, static data, bss (xen-syms symbols live here)'),
   ];
   if (!bigmem) {
@@ -135,7 +144,7 @@ export function xen417X8664(opts: X8664Options = {}): XenLayout {
   if (pv) regions.push(r('guest-high', 'guest', pml4Addr(272), TOP64, [272, 511], 'PV: guest-defined use (a Linux PV kernel lives here)'));
   else regions.push(r('unused', 'reserved', pml4Addr(511), TOP64, [511, 511], 'HVM/idle: unused'));
   return {
-    name: `Xen 4.17 x86_64${bigmem ? ' (BIGMEM)' : ''}${pv ? '' : ', idle/HVM context'}`,
+    name: `Xen ${high ? '4.4-4.13' : '4.17'} x86_64${bigmem ? ' (BIGMEM)' : ''}${pv ? '' : ', idle/HVM context'}`,
     arch: 'x86_64',
     mode: 'long4',
     bitsPerLong: 64,
@@ -148,81 +157,7 @@ export function xen417X8664(opts: X8664Options = {}): XenLayout {
   };
 }
 
-/**
- * The x86_32 PAE hypervisor's layout (Xen 3.0-4.2; the 32-bit hypervisor was dropped in 4.3), as
- * The xen-devel post “PAE guest address maps?” quotes config.h, high to low: I/O remap 4 MiB, direct map 12 MiB, per-domain 8 MiB
- * (with the 4 MiB map_domain_page cache), shadow linear PT 8 MiB, guest linear PT 8 MiB, writable
- * M2P 16 MiB, frame table 96 MiB, read-only M2P 16 MiB; HYPERVISOR_VIRT_START = 0xF5800000.
- */
-export function xenX8632Pae(): XenLayout {
-  const MB = 1n << 20n;
-  const r = (name: string, kind: RegionKind, start: bigint, mbytes: bigint, description: string): XenRegion => ({
-    name,
-    kind,
-    start,
-    end: start + mbytes * MB,
-    description,
-    source: CONFIG_H_32,
-  });
-  // Built upward from HYPERVISOR_VIRT_START; each size is the PAE-SIZE column of config.h's table (xen-devel “PAE guest address maps?”).
-  const roMpt = 0xf580_0000n; // RO_MPT_VIRT_START = HYPERVISOR_VIRT_START, config.h x86_32 PAE
-  const ft = roMpt + 16n * MB; // FRAMETABLE_VIRT_START (MACHPHYS_MBYTES 16), config.h x86_32 PAE
-  const rwMpt = ft + 96n * MB; // RDWR_MPT_VIRT_START (FRAMETABLE_MBYTES 96), config.h x86_32 PAE
-  const lpt = rwMpt + 16n * MB; // LINEAR_PT_VIRT_START = 0xFD800000, config.h x86_32 PAE
-  const slpt = lpt + 8n * MB; // SH_LINEAR_PT_VIRT_START (LINEARPT_MBYTES 8), config.h x86_32 PAE
-  const perdomain = slpt + 8n * MB; // PERDOMAIN_VIRT_START (PERDOMAIN_MBYTES 8), config.h x86_32 PAE
-  const direct = perdomain + 8n * MB; // DIRECTMAP_VIRT_START (DIRECTMAP_MBYTES 12), config.h x86_32 PAE
-  const ioremap = direct + 12n * MB; // IOREMAP_VIRT_START = 0xFFC00000 (IOREMAP_MBYTES 4), config.h x86_32 PAE
-  const regions: XenRegion[] = [
-    { name: 'guest', kind: 'guest', start: 0n, end: roMpt, description: 'Guest-defined use (below HYPERVISOR_VIRT_START)', source: CONFIG_H_32 },
-    r('ro-m2p', 'm2p-ro', roMpt, 16n, 'Machine-to-physical table [read-only]: start of the guest-unmodifiable area; 32-bit entries'),
-    r('frame-table', 'frame-table', ft, 96n, 'Frame-info table: start of the guest-inaccessible area'),
-    r('rw-m2p', 'm2p-rw', rwMpt, 16n, 'Machine-to-physical table [writable]'),
-    r('linear-pt', 'linear-pt', lpt, 8n, 'Guest linear page table: PTE of va at ((va & 0xFFFFF000) >> 9) + 0xFD800000'),
-    r('shadow-linear-pt', 'shadow-linear-pt', slpt, 8n, 'Shadow linear page table'),
-    r('perdomain', 'perdomain', perdomain, 8n, 'Per-domain mappings, including the 4 MiB map_domain_page cache at 0xFEC00000'),
-    r('direct-map', 'direct-map', direct, 12n, 'Direct-map (1:1) area: Xen code, data and heap (machine 0-12 MiB)'),
-    r('ioremap', 'ioremap', ioremap, 4n, 'I/O remapping area'),
-  ];
-  return {
-    name: 'Xen x86_32 PAE (3.x-4.2)',
-    arch: 'x86_32-pae',
-    mode: 'pae',
-    bitsPerLong: 32,
-    regions,
-    linearPageTable: { mode: 'pae', base: lpt },
-    shadowLinearPageTable: { mode: 'pae', base: slpt },
-    directMap: { start: direct, end: ioremap },
-    m2p: { readOnly: roMpt, writable: rwMpt, entryBytes: 4 },
-    frameTable: { start: ft, end: rwMpt },
-  };
-}
-
-/**
- * What a 32-bit PV guest of a 64-bit Xen (4.17) sees in its 4 GiB: its own space, then the
- * read-only compat M2P from HYPERVISOR_COMPAT_VIRT_START (0xF5800000 is the lower limit; Xen may
- * raise it per domain) to MACH2PHYS_COMPAT_VIRT_END = 0xFFE00000 (config.h 4.17).
- */
-export function xen417CompatGuest(hvCompatVstart = 0xf580_0000n): XenLayout {
-  if (hvCompatVstart < 0xf580_0000n || hvCompatVstart >= 0xffe0_0000n) {
-    throw new HyperFrameError('BAD_ARGUMENT', `hv_compat_vstart 0x${hvCompatVstart.toString(16)} is outside 0xf5800000..0xffe00000`);
-  }
-  const src = CONFIG_H_417 + ' (compatibility guest area)';
-  return {
-    name: 'Xen 4.17 x86_64, 32-bit PV guest',
-    arch: 'x86_64-compat-guest',
-    mode: 'pae',
-    bitsPerLong: 32,
-    regions: [
-      { name: 'guest', kind: 'guest', start: 0n, end: hvCompatVstart, description: 'Guest-defined use', source: src },
-      { name: 'ro-m2p', kind: 'm2p-ro', start: hvCompatVstart, end: 0xffe0_0000n, description: 'Read-only machine-to-phys table (32-bit entries, GUEST ACCESSIBLE)', source: src },
-      { name: 'xen-reserved', kind: 'reserved', start: 0xffe0_0000n, end: 1n << 32n, description: 'Xen-reserved: above MACH2PHYS_COMPAT_VIRT_END', source: src },
-    ],
-    m2p: { readOnly: hvCompatVstart, entryBytes: 4 },
-  };
-}
-
 /** Xen 4.17 x86_64 for a PV guest's page tables: the layout seen on a Xen 4.17 boot under QEMU. */
 export const XEN_417_X86_64: XenLayout = xen417X8664();
-/** Xen 3.x-4.2 x86_32 PAE, the layout of the xen-devel post “PAE guest address maps?”. */
-export const XEN_X86_32_PAE: XenLayout = xenX8632Pae();
+/** Xen 4.4-4.13 x86_64, PV context. */
+export const XEN_44_X86_64: XenLayout = xen417X8664({ highCompatM2p: true });

@@ -8,7 +8,16 @@ import { type MemReader, PAGE_SIZE, readOrExplain } from './reader';
  * ~0UL - 1 (a page shared through dom_cow), VALID_M2P(e) is "bit BITS_PER_LONG-1 clear". The
  * compat table holds the same values truncated to 32 bits (set_compat_m2p, same header).
  */
-export type M2pKind = 'pfn' | 'invalid' | 'shared' | 'not-valid';
+export type M2pKind = 'pfn' | 'invalid' | 'shared' | 'not-valid' | 'debug-pattern';
+
+/**
+ * Xen 3.x filled the whole M2P with 0x55 bytes at boot, "an obvious debug pattern"
+ * (paging_init() in x86_32/mm.c and x86_64/mm.c, until "x86: map M2P table sparsely" in 2009
+ * made 4.0 fill it with INVALID_M2P_ENTRY): an entry still holding it was never written since
+ * boot, so no guest has owned that frame.
+ */
+export const M2P_DEBUG_PATTERN_32 = 0x5555_5555n;
+export const M2P_DEBUG_PATTERN_64 = 0x5555_5555_5555_5555n;
 
 export interface M2pEntry {
   mfn: bigint;
@@ -34,6 +43,7 @@ export function decodeM2pEntry(mfn: bigint, raw: bigint, entryBytes: 4 | 8): M2p
   const v = raw & all;
   if (v === all) return { mfn, raw: v, kind: 'invalid' }; // INVALID_M2P_ENTRY, asm/mm.h Xen 4.17
   if (v === all - 1n) return { mfn, raw: v, kind: 'shared' }; // SHARED_M2P_ENTRY, asm/mm.h Xen 4.17
+  if (v === (entryBytes === 8 ? M2P_DEBUG_PATTERN_64 : M2P_DEBUG_PATTERN_32)) return { mfn, raw: v, kind: 'debug-pattern' };
   if (v >> BigInt(entryBytes * 8 - 1)) return { mfn, raw: v, kind: 'not-valid' }; // !VALID_M2P(), asm/mm.h Xen 4.17
   return { mfn, raw: v, kind: 'pfn', pfn: v };
 }
