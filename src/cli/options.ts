@@ -2,7 +2,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DumpTarget } from '../target/dumpTarget';
 import { LiveTarget } from '../target/liveTarget';
 import type { PhysicalMemoryOption } from '../target/livePhysical';
-import { loadSymbolFiles } from '../symbols';
+import { loadSymbolFiles, type SymbolTable } from '../symbols';
 import type { Target } from '../target/target';
 import { HyperFrameError } from '../util/errors';
 import { parseNumber } from '../util/numbers';
@@ -74,15 +74,24 @@ export function parsePhysicalOption(text: string | undefined): PhysicalMemoryOpt
   }
 }
 
-/** Opens the memory source the options name: a live stub, a core or a raw image. */
-export async function openTarget(v: Parsed['values']): Promise<Target> {
+/** The --symbols files (xen-syms, vmlinux, System.map), merged; empty without --symbols. */
+export async function symbolsOption(v: Parsed['values']): Promise<SymbolTable> {
+  return loadSymbolFiles((v.symbols as string[] | undefined) ?? []);
+}
+
+/**
+ * Opens the memory source the options name: a live stub, a core or a raw image. A live target
+ * uses the symbols to find the direct map when the stub has no physical mode (given, or loaded
+ * from --symbols).
+ */
+export async function openTarget(v: Parsed['values'], loaded?: SymbolTable): Promise<Target> {
   const core = str(v, 'core');
   const raw = str(v, 'raw');
   const live = str(v, 'target');
   if ([core, raw, live].filter(Boolean).length > 1) throw new HyperFrameError('BAD_ARGUMENT', 'give one of --target, --core or --raw');
   if (live) {
-    const symbolFiles = (v.symbols as string[] | undefined) ?? [];
-    const symbols = symbolFiles.length ? await loadSymbolFiles(symbolFiles) : undefined;
+    const table = loaded ?? (await symbolsOption(v));
+    const symbols = table.size ? table : undefined;
     return LiveTarget.attach({ ...parseHostPort(live), physicalMemory: parsePhysicalOption(str(v, 'physical')), symbols });
   }
   if (str(v, 'base') !== undefined && !raw) throw new HyperFrameError('BAD_ARGUMENT', '--base applies to --raw images only');

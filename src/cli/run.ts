@@ -4,12 +4,19 @@ import { type CliIo, processIo } from './io';
 import { REGS_HELP, regsCommand } from './regsCommand';
 import { TRANSLATE_HELP, translateCommand } from './translateCommand';
 import { WALK_HELP, walkCommand } from './walkCommand';
+import { domainsCommand, frameCommand, m2pCommand, p2mCommand, regionCommand, startInfoCommand, XEN_HELP } from './xenCommands';
 
 const COMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>> = {
   decode: decodeCommand,
   translate: translateCommand,
   walk: walkCommand,
   regs: regsCommand,
+  region: regionCommand,
+  domains: domainsCommand,
+  m2p: m2pCommand,
+  frame: frameCommand,
+  p2m: p2mCommand,
+  startinfo: startInfoCommand,
 };
 
 export const USAGE = `HyperFrame: see memory the way the MMU sees it.
@@ -22,11 +29,15 @@ ${WALK_HELP}
 
 ${REGS_HELP}
 
+${XEN_HELP}
+
 SOURCE is one of:
   --target HOST:PORT [--physical auto|qemu|identity|OFFSET] [--symbols FILE]...
       a gdb-remote stub (QEMU -gdb tcp::1234): attach, read, detach leaving the VM running.
       --physical says how to reach physical memory (auto: QEMU's physical mode, else identity
       with paging off, else the direct map the --symbols files (xen-syms, vmlinux) reveal).
+      --symbols takes ELF images (xen-syms, vmlinux) and System.map files alike, repeatable.
+      --xen-offsets FILE: struct offsets for a Xen build HyperFrame does not know.
   --core FILE        an ELF core from QEMU's dump-guest-memory (registers from its notes)
   --raw FILE [--base PA]   a raw physical image (no registers: give --root and --mode)
 

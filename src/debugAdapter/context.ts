@@ -1,4 +1,5 @@
 import type { SymbolTable } from '../symbols';
+import type { XenBuild } from '../xen/structLayouts';
 import type { PagingSpec } from '../paging/spec';
 import type { Target } from '../target/target';
 
@@ -9,6 +10,8 @@ import type { Target } from '../target/target';
 export interface SessionContext {
   readonly target: Target;
   readonly symbols: SymbolTable;
+  /** Struct offsets from the launch configuration's xenOffsets, for a Xen build HyperFrame does not know. */
+  readonly xenBuild?: XenBuild;
   /** vCPU of the frame/thread the user selected, or of the last stop. */
   currentVcpu(): number;
   /** Paging mode/root forced by the launch config (`pagingMode`), else undefined (auto from registers). */

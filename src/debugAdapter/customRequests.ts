@@ -22,6 +22,7 @@ import { entryInfo, tableEntries } from './entryInfo';
 import { mappingsRequest } from './mappingsRequest';
 import type { StopState } from './registersCache';
 import { numberArg, type RequestArgs } from './requestArgs';
+import { XEN_HANDLERS } from './xenRequests';
 
 // The adapter's own requests: their shapes are the contract in shared/dapRequests.ts
 // (docs/dap-custom-requests.md). Arguments arrive untyped and are checked here, one by one.
@@ -42,6 +43,12 @@ const HANDLERS: { [K in RequestName]: Handler<K> } = {
   'hyperframe/translate': (a, d) => translateRequest(a, d.ctx, d.state),
   'hyperframe/resolve': (a, d) => resolve(a, d),
   'hyperframe/mappings': (a, d) => mappingsRequest(a, d.ctx, d.state),
+  'hyperframe/xen/domains': (a, d) => XEN_HANDLERS['hyperframe/xen/domains'](a, d.ctx),
+  'hyperframe/xen/m2p': (a, d) => XEN_HANDLERS['hyperframe/xen/m2p'](a, d.ctx),
+  'hyperframe/xen/frameInfo': (a, d) => XEN_HANDLERS['hyperframe/xen/frameInfo'](a, d.ctx),
+  'hyperframe/xen/p2m': (a, d) => XEN_HANDLERS['hyperframe/xen/p2m'](a, d.ctx),
+  'hyperframe/xen/startInfo': (a, d) => XEN_HANDLERS['hyperframe/xen/startInfo'](a, d.ctx),
+  'hyperframe/xen/region': (a, d) => XEN_HANDLERS['hyperframe/xen/region'](a, d.ctx),
 };
 
 /** Answers a `hyperframe/*` request; undefined when the command is not one of ours. */

@@ -59,6 +59,7 @@ export class Debuggee implements ExecutionHost {
     const ctx: SessionContext = {
       target,
       symbols,
+      xenBuild: opened.xenBuild,
       currentVcpu: () => this.current,
       pagingOverride: opened.pagingOverride,
       log: (text, category = 'console') => events.output(text.endsWith('\n') ? text : `${text}\n`, category),

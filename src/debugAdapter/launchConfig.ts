@@ -10,8 +10,10 @@ export type PagingModeOption = 'auto' | 'legacy32' | 'pae' | 'long4' | 'long5';
 const PAGING_MODE_OPTIONS: readonly PagingModeOption[] = ['auto', 'legacy32', 'pae', 'long4', 'long5'];
 
 interface CommonConfig {
-  /** ELF files whose symbol tables name addresses (xen-syms, vmlinux, a guest image). */
+  /** Symbol files that name addresses: ELF images (xen-syms, vmlinux) and System.map files. */
   symbols: string[];
+  /** A JSON file of struct offsets for a Xen build HyperFrame does not know (docs/xen-offsets.md). */
+  xenOffsets?: string;
   pagingMode: PagingModeOption;
   /** Root table for `pagingMode` (default: the vCPU's CR3). */
   root?: bigint;
@@ -149,6 +151,7 @@ function parseCommon(r: Raw): CommonConfig {
   }
   return {
     symbols: stringList(r, 'symbols'),
+    xenOffsets: optString(r, 'xenOffsets'),
     pagingMode,
     root,
     stopOnAttach: optBool(r, 'stopOnAttach', true),

@@ -5,6 +5,8 @@
  */
 import type { PagingSpec } from '../paging/spec';
 import { loadSymbolFiles, type SymbolTable } from '../symbols';
+import { loadOffsetsFile } from '../xen/offsetsFile';
+import type { XenBuild } from '../xen/structLayouts';
 import { DumpTarget } from '../target/dumpTarget';
 import { LiveTarget } from '../target/liveTarget';
 import type { Target } from '../target/target';
@@ -17,6 +19,8 @@ import { connectWhenReady, spawnQemu, type LaunchedQemu } from './qemuLauncher';
 export interface OpenedTarget {
   target: Target;
   symbols: SymbolTable;
+  /** The launch configuration's xenOffsets, read: a Xen build's struct offsets. */
+  xenBuild?: XenBuild;
   pagingOverride?: Pick<PagingSpec, 'mode' | 'root'>;
   /** QEMU, when the adapter started it. */
   qemu?: LaunchedQemu;
@@ -39,6 +43,7 @@ async function pagingOverride(cfg: SessionConfig, target: Target, out: Output): 
 
 export async function openTarget(cfg: SessionConfig, out: Output): Promise<OpenedTarget> {
   const symbols = await loadSymbolFiles(cfg.symbols);
+  const xenBuild = cfg.xenOffsets === undefined ? undefined : await loadOffsetsFile(cfg.xenOffsets);
   if (symbols.size > 0) out(`${symbols.size} symbols from ${cfg.symbols.join(', ')}\n`, 'console');
   const clientOpts = { timeoutMs: cfg.timeoutMs, connectTimeoutMs: cfg.timeoutMs };
   let target: Target;
@@ -81,7 +86,7 @@ export async function openTarget(cfg: SessionConfig, out: Output): Promise<Opene
   };
   try {
     out(`${target.description}\n`, 'console');
-    return { target, symbols, qemu, abort, pagingOverride: await pagingOverride(cfg, target, out) };
+    return { target, symbols, xenBuild, qemu, abort, pagingOverride: await pagingOverride(cfg, target, out) };
   } catch (e) {
     await target.close().catch(() => undefined);
     await qemu?.terminate(1000);

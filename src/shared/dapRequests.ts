@@ -10,6 +10,9 @@
  * integers. Sizes are numbers of bytes. Fields may be added in later releases, none renamed.
  */
 import type { ErrorCode } from '../util/errors';
+import { XEN_REQUEST_NAMES, type XenRequests } from './xenRequests';
+
+export type * from './xenRequests';
 
 /** A `0x…` string holding a 64-bit value. */
 export type Hex = string;
@@ -242,8 +245,8 @@ export interface MappingsResult {
 
 // ---- the map ----
 
-/** Every custom request: its arguments and its result. */
-export interface HyperFrameRequests {
+/** Every custom request: its arguments and its result (the Xen ones in xenRequests.ts). */
+export interface HyperFrameRequests extends XenRequests {
   'hyperframe/roots': { args: Record<string, never>; result: RootsResult };
   'hyperframe/pageTable': { args: PageTableArgs; result: PageTableResult };
   'hyperframe/frame': { args: FrameArgs; result: FrameResult };
@@ -256,7 +259,15 @@ export type RequestName = keyof HyperFrameRequests;
 export type ArgsOf<K extends RequestName> = HyperFrameRequests[K]['args'];
 export type ResultOf<K extends RequestName> = HyperFrameRequests[K]['result'];
 
-export const REQUEST_NAMES: readonly RequestName[] = ['hyperframe/roots', 'hyperframe/pageTable', 'hyperframe/frame', 'hyperframe/translate', 'hyperframe/resolve', 'hyperframe/mappings'];
+export const REQUEST_NAMES: readonly RequestName[] = [
+  'hyperframe/roots',
+  'hyperframe/pageTable',
+  'hyperframe/frame',
+  'hyperframe/translate',
+  'hyperframe/resolve',
+  'hyperframe/mappings',
+  ...XEN_REQUEST_NAMES,
+];
 
 export function isRequestName(command: string): command is RequestName {
   return (REQUEST_NAMES as readonly string[]).includes(command);

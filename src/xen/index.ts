@@ -16,3 +16,4 @@ export * from './sharedInfo';
 export * from './buildId';
 export * from './layoutCatalog';
 export * from './regionText';
+export * from './linuxE820';

@@ -37,7 +37,7 @@ export type StartInfoField =
   | 'first_p2m_pfn'
   | 'nr_p2m_frames';
 
-/** x86_64 guests (magic "xen-3.0-x86_64"): 1168 bytes. */
+/** x86_64 guests (magic "xen-3.0-x86_64", or "xen-3.0-x86_64p" as Xen writes it for a kernel with a PAE_MODE note, Linux among them): 1168 bytes. */
 export const START_INFO_64: StartInfoLayout = {
   bitsPerLong: 64,
   size: 1168,
@@ -127,9 +127,13 @@ export interface StartInfo {
   problems: string[];
 }
 
-/** The layout a magic names: "xen-3.0-x86_64" → 64, "xen-3.0-x86_32p" / "xen-3.0-x86_32" → 32. */
+/**
+ * The layout a magic names: "xen-3.0-x86_64[p]" → 64, "xen-3.0-x86_32[p]" → 32. Xen builds it as
+ * "xen-3.0-x86_%d%s" with "p" when the kernel's ELF notes ask for PAE (dom0_build.c), which Linux
+ * does on x86_64 too: a 64-bit Linux dom0's start_info says "xen-3.0-x86_64p".
+ */
 export function layoutForMagic(magic: string): StartInfoLayout | undefined {
-  if (/^xen-\d+\.\d+-x86_64$/.test(magic)) return START_INFO_64;
+  if (/^xen-\d+\.\d+-x86_64p?$/.test(magic)) return START_INFO_64;
   if (/^xen-\d+\.\d+-x86_32p?$/.test(magic)) return START_INFO_32;
   return undefined;
 }
@@ -149,7 +153,7 @@ export function decodeStartInfo(bytes: Uint8Array, bitsPerLong?: BitsPerLong): S
   const problems: string[] = [];
   let layout = layoutForMagic(magic.text);
   if (!layout) {
-    if (!bitsPerLong) throw new HyperFrameError('BAD_ARGUMENT', `start_info magic '${magic.text}' is not xen-3.0-x86_64 or xen-3.0-x86_32p: give the guest's BITS_PER_LONG`);
+    if (!bitsPerLong) throw new HyperFrameError('BAD_ARGUMENT', `start_info magic '${magic.text}' is not xen-3.0-x86_64[p] or xen-3.0-x86_32[p]: give the guest's BITS_PER_LONG`);
     problems.push(`unexpected magic '${magic.text}'`);
   }
   if (bitsPerLong) {

@@ -123,3 +123,31 @@ describe('start_info (public/xen.h)', () => {
     expect(() => decodeStartInfo(new Uint8Array(100).fill(0x41))).toThrow();
   });
 });
+
+describe("a real dom0's start_info (Debian Xen 4.17.7, Linux 6.1, bytes read from the guest)", () => {
+  // The first 144 bytes of dom0's start_info page as read on a boot under QEMU (dom0_mem=256M):
+  // Xen wrote "xen-3.0-x86_64p" (Linux's ELF notes ask for PAE mode), and Linux has since
+  // rewritten pt_base and mfn_list to its own direct-map and P2M addresses.
+  const head =
+    '78656e2d332e302d7838365f36347000' + '00000000000000000000000000000000' + '00000100000000000030db3f00000000' +
+    '0b030000000000000000000000000000' + '00000000000000000000000000000000' + '00000000000000000010a0048088ffff' +
+    '29000000000000000000000000c9ffff' + '0080000000000000e10a100000000000';
+  it('decodes the 64-bit layout under the "p" magic', () => {
+    const page = new Uint8Array(4096);
+    page.set(Buffer.from(head, 'hex'));
+    page.set(Buffer.from('console=hvc0 earlyprintk=xen nokaslr\0'), 128);
+    expect(decodeStartInfo(page)).toMatchObject({
+      magic: 'xen-3.0-x86_64p',
+      nrPages: 0x10000n,
+      sharedInfo: 0x3fdb3000n,
+      flagNames: ['SIF_PRIVILEGED', 'SIF_INITDOMAIN', 'SIF_MOD_START_PFN', 'SIF_PM(0x3)'],
+      ptBase: 0xffff_8880_04a0_1000n,
+      nrPtFrames: 0x29n,
+      mfnList: 0xffff_c900_0000_0000n,
+      modStart: 0x8000n,
+      modLen: 0x100ae1n,
+      cmdLine: 'console=hvc0 earlyprintk=xen nokaslr',
+      problems: [],
+    });
+  });
+});
