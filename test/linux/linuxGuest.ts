@@ -340,6 +340,8 @@ export interface BootedQemu {
   serial(): string;
   /** Types a line into the serial port (the guest's shell). */
   type(line: string): void;
+  /** Writes raw bytes to the serial port, no newline added (control keys such as Ctrl-A). */
+  send(bytes: string): void;
   /** Resolves when `text` appears on the serial port after offset `from` (default: anywhere). */
   waitSerial(text: string | RegExp, timeoutMs: number, from?: number): Promise<void>;
   stderr(): string;
@@ -469,6 +471,9 @@ export async function bootQemu(spec: QemuBootSpec): Promise<BootedQemu> {
       serial: () => serialText,
       type: (line) => {
         child.stdin.write(`${line}\n`);
+      },
+      send: (bytes) => {
+        child.stdin.write(bytes);
       },
       waitSerial,
       stderr: () => stderrText,

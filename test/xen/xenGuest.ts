@@ -125,6 +125,8 @@ export interface XenBootOptions {
   memMiB?: number;
   /** dom0's share in MiB (default 256). */
   dom0MiB?: number;
+  /** Xen's dom0_mem option as given (e.g. '384M,max:512M'); overrides dom0MiB. */
+  dom0Mem?: string;
   /** Give up waiting for dom0's marker after this long (default 180 s). */
   timeoutMs?: number;
 }
@@ -159,7 +161,7 @@ export async function bootXen(opts: XenBootOptions = {}): Promise<BootedXen> {
     '-nodefaults',
     '-no-reboot',
     '-kernel', xen,
-    '-append', `console=com1 com1=115200,8n1 dom0_mem=${opts.dom0MiB ?? 256}M loglvl=all`,
+    '-append', `console=com1 com1=115200,8n1 dom0_mem=${opts.dom0Mem ?? `${opts.dom0MiB ?? 256}M`} loglvl=all`,
     '-initrd', `${module(kernel, 'console=hvc0 earlyprintk=xen nokaslr')},${module(initrd)}`,
   ];
   const booted = await bootQemu({
