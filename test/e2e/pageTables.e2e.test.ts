@@ -120,4 +120,21 @@ describe.skipIf(unavailable)('the Page Tables view (code-server, long4smp)', () 
     await vs.page.keyboard.press('Enter');
     await vs.until('the pinned root was not removed', async () => !(await rows()).some((r) => r.startsWith('AP tables')));
   });
+
+  it('a PTE value in a .log file: the hover decodes it and says where it lands on the stopped vCPU; an inlay hint follows it', async () => {
+    await vs.openFile('notes.log');
+    const hint = await vs.until('no inlay hint after the entry', async () => (await vs.page.locator('.editor-instance .view-line').allInnerTexts()).join('\n').replace(/\u00a0/g, ' ').match(/⟶ [^\n]*/)?.[0]);
+    expect(hint).toBe('⟶ P RW A D · 0xfb152000');
+    const hover = await vs.hoverText('0x00fb152063');
+    // By hand (SDM table 4-19): bits 0, 1, 5, 6 = P RW A D; frame 0xfb152000; PAT entry 0 = WB.
+    expect(hover).toMatch(/64-bit PTE\s+4 KiB page at 0xfb152000 · P RW A D · WB/);
+    expect(hover).toMatch(/32-bit PTE\s+4 KiB page at 0xfb152000 · P RW A D · WB/);
+    expect(hover).toMatch(/VA, PAE\s+PDPT 3 · PD 472 · PT 338 · offset 0x63/);
+    // As a VA under the stopped vCPU's tables: what QEMU's own walker says on that vCPU.
+    const live = /VA → PA under CPU (\d)'s CR3: PA (0x[0-9a-f]+) \(1 GiB page; R - - U -\)/.exec(hover);
+    expect(live).not.toBeNull();
+    await guest.hmp(`cpu ${live![1]}`);
+    expect(await guest.hmp('gva2gpa 0xfb152063')).toMatch(new RegExp(`gpa: 0x0*${live![2].slice(2)}\\b`));
+    await vs.screenshot('hover');
+  });
 });
