@@ -4,6 +4,8 @@ import { ReadOnlyDocuments, VIEW_SCHEME } from './documents/readOnlyDocuments';
 import { HyperFrameConfigurations, openVariableFrame } from './debug/debugConfiguration';
 import { openMemoryReference } from './debug/memoryReferenceCommand';
 import { DEBUG_TYPE } from './session/sessionClient';
+import { FRAME_VIEW_TYPE, FrameEditorProvider } from './frameEditor/frameEditorProvider';
+import { openFrame, type OpenFrameArgs } from './frameEditor/openFrameCommand';
 import { SessionTracker } from './session/sessionTracker';
 import { decodeEntryCommand } from './text/decodeEntryCommand';
 import { registerTextDecoding } from './text/textProviders';
@@ -16,6 +18,8 @@ export function activate(context: vscode.ExtensionContext): void {
   const docs = new ReadOnlyDocuments();
   const tree = new PageTableTree(tracker, context.workspaceState);
   const view = vscode.window.createTreeView(VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
+  const log = vscode.window.createOutputChannel('HyperFrame');
+  const frames = new FrameEditorProvider(context.extensionUri, tracker, log);
   context.subscriptions.push(
     tracker,
     docs,
@@ -27,6 +31,11 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerTreeCommands(tree, view, tracker, docs),
     vscode.commands.registerCommand('hyperframe.decodeEntry', () => decodeEntryCommand(tracker, docs)),
     registerTextDecoding(tracker),
+    log,
+    vscode.window.registerCustomEditorProvider(FRAME_VIEW_TYPE, frames, { supportsMultipleEditorsPerDocument: false, webviewOptions: { retainContextWhenHidden: true } }),
+    vscode.commands.registerCommand('hyperframe.openFrame', (args?: OpenFrameArgs) =>
+      openFrame(tracker, args).catch((e: unknown) => vscode.window.showErrorMessage(`HyperFrame: ${e instanceof Error ? e.message : String(e)}`)),
+    ),
     vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new HyperFrameConfigurations()),
     vscode.commands.registerCommand('hyperframe.openVariableFrame', openVariableFrame),
     vscode.commands.registerCommand('hyperframe.openMemoryReference', (arg: { sessionId?: string; memoryReference: string; label?: string }) =>

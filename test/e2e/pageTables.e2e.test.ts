@@ -137,4 +137,36 @@ describe.skipIf(unavailable)('the Page Tables view (code-server, long4smp)', () 
     expect(await guest.hmp('gva2gpa 0xfb152063')).toMatch(new RegExp(`gpa: 0x0*${live![2].slice(2)}\\b`));
     await vs.screenshot('hover');
   });
+
+  it('the frame editor: a root opens in page-table mode, an entry is followed, a byte is edited, saved and read back', async () => {
+    const { page } = vs;
+    await page.locator(`${TREE} .monaco-list-row`).filter({ hasText: /^CPU 0 ·/ }).first().click({ button: 'right' });
+    await page.locator('.context-view .action-label', { hasText: 'Open Frame in Hex Editor' }).first().hover();
+    await page.keyboard.press('Enter');
+    const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+    const title = await vs.until('the frame editor did not open', async () => (await frame.locator('header .title').innerText()).trim(), 30_000);
+    expect(title).toBe(`Frame 0x${T.PML4.toString(16)} · MFN 0x${(T.PML4 >> 12n).toString(16)}`);
+    // Page-table mode from where it was opened: entry 0 of the PML4 as the guest wrote it (xp).
+    const raw0 = parseXp(await guest.hmp(`xp /1gx 0x${T.PML4.toString(16)}`))[0];
+    const row0 = await vs.until('no entry rows', async () => (await frame.locator('table.entries tr').nth(1).innerText()).replace(/\s+/g, ' '));
+    expect(row0).toBe(`0 0x0 0x${raw0.toString(16)} table 0x${T.PDPT_LO.toString(16)} P RW US A`);
+    await vs.screenshot('frame-table');
+    await frame.locator('table.entries a', { hasText: `table 0x${T.PDPT_LO.toString(16)}` }).first().click();
+    await vs.until('following entry 0 did not open the PDPT', async () => (await frame.locator('header .title').innerText()).includes(`Frame 0x${T.PDPT_LO.toString(16)}`));
+    expect(await frame.locator('header .sub').innerText()).toMatch(/read as long4 PDPT table, VA 0x0/);
+    // A byte of CPU 1's data page (0x900000): edit, save, read back through the Debug Console.
+    await frame.locator('nav input').fill('0x900000');
+    await frame.locator('nav input').press('Enter');
+    await frame.locator('nav button', { hasText: 'Bytes' }).click();
+    await vs.until('the bytes of 0x900000 did not show', async () => (await frame.locator('.row .off').first().innerText()) === '0x0000000000900000');
+    await frame.locator('.row .b').first().click();
+    await page.keyboard.type('5a');
+    await vs.until('the edit did not show as changed', async () => (await frame.locator('.row .b.dirty').first().innerText()) === '5a');
+    await page.keyboard.press('Control+s');
+    await vs.until('the save did not finish', async () => !(await frame.locator('header .dirtynote').count()), 15_000);
+    expect(parseXp(await guest.hmp('xp /1bx 0x900000'))[0]).toBe(0x5an);
+    const consoleText = await vs.console('phys 0x900000 16', /0x0000000000900000 {2}5a/);
+    expect(consoleText).toMatch(/0x0000000000900000 {2}5a/);
+    await vs.screenshot('frame-saved');
+  });
 });
