@@ -225,19 +225,43 @@ function totalRows(): number {
   return Math.ceil(winLength / ROW_BYTES);
 }
 
+/**
+ * The first row on screen. It is the truth, not scrollTop: past MAX_SCROLL_PX one pixel of scroll
+ * stands for many rows, so a jump sets the row and puts the scroll bar near it.
+ */
+let topRow = 0;
+let jumped = false;
+
+function visibleRows(): number {
+  return Math.max(1, Math.floor(main.clientHeight / ROW_PX));
+}
+
 function scrollTo(pa: bigint): void {
-  const row = Number((pa - winStart) / BigInt(ROW_BYTES));
+  const rowsMax = Math.max(0, totalRows() - visibleRows());
+  topRow = Math.min(Math.max(0, Number((pa - winStart) / BigInt(ROW_BYTES))), rowsMax);
+  spacer.style.height = `${Math.min(totalRows() * ROW_PX, MAX_SCROLL_PX)}px`;
   const max = main.scrollHeight - main.clientHeight;
-  const visible = Math.floor(main.clientHeight / ROW_PX);
-  const rowsMax = Math.max(1, totalRows() - visible);
-  main.scrollTop = totalRows() * ROW_PX <= MAX_SCROLL_PX ? row * ROW_PX : (Math.min(row, rowsMax) / rowsMax) * max;
+  const px = totalRows() * ROW_PX <= MAX_SCROLL_PX ? topRow * ROW_PX : (topRow / Math.max(1, rowsMax)) * max;
+  if (Math.abs(main.scrollTop - px) >= 1) {
+    jumped = true; // the scroll event this causes must not move topRow again
+    main.scrollTop = px;
+  }
+}
+
+function onScroll(): void {
+  if (jumped) {
+    jumped = false;
+    return;
+  }
+  if (totalRows() * ROW_PX <= MAX_SCROLL_PX) topRow = Math.floor(main.scrollTop / ROW_PX);
+  else {
+    const max = Math.max(1, main.scrollHeight - main.clientHeight);
+    topRow = Math.round((main.scrollTop / max) * Math.max(0, totalRows() - visibleRows()));
+  }
 }
 
 function firstVisibleRow(): number {
-  const visible = Math.floor(main.clientHeight / ROW_PX);
-  if (totalRows() * ROW_PX <= MAX_SCROLL_PX) return Math.floor(main.scrollTop / ROW_PX);
-  const max = Math.max(1, main.scrollHeight - main.clientHeight);
-  return Math.round((main.scrollTop / max) * Math.max(0, totalRows() - visible));
+  return topRow;
 }
 
 function byteAt(pa: bigint): number | undefined | 'unreadable' {
@@ -436,7 +460,10 @@ function render(): void {
 
 // ---- input ----
 main.append(spacer);
-main.addEventListener('scroll', () => view === 'bytes' && render());
+main.addEventListener('scroll', () => {
+  onScroll();
+  if (view === 'bytes') render();
+});
 window.addEventListener('resize', () => render());
 
 main.addEventListener('click', (e) => {
@@ -458,8 +485,8 @@ function moveSelection(delta: bigint): void {
   pendingNibble = undefined;
   const row = Number((selected - winStart) / BigInt(ROW_BYTES));
   const first = firstVisibleRow();
-  const visible = Math.floor(main.clientHeight / ROW_PX);
-  if (row < first || row >= first + visible - 1) scrollTo(row < first ? selected : selected - BigInt((visible - 2) * ROW_BYTES));
+  const visible = visibleRows();
+  if (row < first || row >= first + visible) scrollTo(row < first ? selected : selected - BigInt((visible - 1) * ROW_BYTES));
   render();
 }
 
