@@ -13,7 +13,11 @@ export interface LiveReading {
 
 export function hoverMarkdown(value: bigint, opts: DecodeOptions, live?: LiveReading): string {
   const head = value > 9n ? `**0x${value.toString(16)}** = ${value}` : `**${value}**`;
-  const rows = [...entryReadings(value, opts), ...vaReadings(value, opts), ...p2mReadings(value)];
+  // A kernel-half address (bits 63:47 set) is read first as what it most likely is: a VA.
+  const kernelVa = value >= 0xffff800000000000n;
+  const entries = entryReadings(value, opts);
+  const vas = vaReadings(value, opts);
+  const rows = [...(kernelVa ? [...vas, ...entries] : [...entries, ...vas]), ...p2mReadings(value)];
   const lines = [head, '', '| as | reads |', '| --- | --- |', ...rows.map((r) => `| ${r.label} | ${r.text} |`)];
   if (live) lines.push('', `**VA → PA under CPU ${live.vcpu}'s CR3:** ${live.text}`);
   return lines.join('\n');
