@@ -63,7 +63,8 @@ export function entryDocument(e: DecodedEntry, maxPhyAddr: number): string[] {
   out.push('');
   if (e.kind === 'page' && e.mode !== 'ept') {
     const type = memoryType(e.fields);
-    out.push(`memory type  ${type ?? 'reserved encoding'}: PAT entry ${patIndex(e.fields)} (PAT·4 + PCD·2 + PWT) of IA32_PAT at reset (${IA32_PAT_AT_RESET}); MTRRs may still make it UC`);
+    out.push(`memory type  ${type ?? 'reserved encoding'}: PAT entry ${patIndex(e.fields)} (PAT·4 + PCD·2 + PWT) of IA32_PAT at reset`);
+    out.push(`             (${IA32_PAT_AT_RESET}); MTRRs may still make it UC`);
   }
   const reserved = e.reserved ? `bits ${bitRanges(e.reserved).join(', ')} set (${hex(e.reserved)}): a walk through this entry faults with RSVD` : 'none set';
   out.push(`reserved     ${reserved} (MAXPHYADDR ${maxPhyAddr})`);

@@ -31,7 +31,8 @@ describe('Decode Entry’s document', () => {
       '62:59 PK 0 protection key (CR4.PKE)',
       '63 XD 0 execute allowed',
       '',
-      'memory type WB: PAT entry 0 (PAT·4 + PCD·2 + PWT) of IA32_PAT at reset (WB WT UC- UC WB WT UC- UC); MTRRs may still make it UC',
+      'memory type WB: PAT entry 0 (PAT·4 + PCD·2 + PWT) of IA32_PAT at reset',
+      ' (WB WT UC- UC WB WT UC- UC); MTRRs may still make it UC',
       'reserved none set (MAXPHYADDR 52)',
     ]);
   });
@@ -57,7 +58,8 @@ describe('Decode Entry’s document', () => {
       '20:13 physical-address bits 39:32 (PSE-36)',
       '31:22 address 0x100400000 page frame',
       '',
-      'memory type UC-: PAT entry 2 (PAT·4 + PCD·2 + PWT) of IA32_PAT at reset (WB WT UC- UC WB WT UC- UC); MTRRs may still make it UC',
+      'memory type UC-: PAT entry 2 (PAT·4 + PCD·2 + PWT) of IA32_PAT at reset',
+      ' (WB WT UC- UC WB WT UC- UC); MTRRs may still make it UC',
       'reserved bits 21 set (0x200000): a walk through this entry faults with RSVD (MAXPHYADDR 40)',
     ]);
   });
