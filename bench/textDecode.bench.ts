@@ -5,9 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { it } from 'vitest';
 import { entryHintsIn } from '../src/textDecode/entryHint';
-import { hoverMarkdown } from '../src/textDecode/hoverText';
+import { hoverMarkdown, hoverTarget } from '../src/textDecode/hoverText';
 import { frameLinksIn } from '../src/textDecode/links';
-import { numberAt } from '../src/textDecode/numbers';
 
 const FIXTURES = ['xen-4.17-dom0-boot.log', 'gdb-long4-tables.txt', 'seed004-freebsd-pae.log', 'oops-and-page-walks.log'];
 
@@ -21,15 +20,13 @@ function perCallUs(n: number, body: (i: number) => void): number {
 it('hover, inlay and link cost', () => {
   const opts = { mode: 'auto' as const, maxPhyAddr: 52 };
   const lines = FIXTURES.flatMap((f) => readFileSync(new URL(`../test/textDecode/fixtures/${f}`, import.meta.url), 'utf8').split('\n'));
-  // Every (line, column) that sits on a number: what a hover does first (find the token, judge it
-  // on its line), then the Markdown.
+  // Every (line, column) that sits on a number: what a hover does (find the token, judge it on its
+  // line, write the Markdown), as the provider does it without a session.
   const spots = lines.flatMap((line) => [...line.matchAll(/0x[0-9a-f]+|[0-9a-f]{8,16}/gi)].map((m) => ({ line, column: m.index + 2 })));
   const hoverUs = perCallUs(20_000, (i) => {
     const { line, column } = spots[i % spots.length];
-    const token = numberAt(line, column);
-    if (!token) return;
-    const entryLike = entryHintsIn(line, opts).some((h) => h.token.start === token.start);
-    hoverMarkdown(token.value, opts, { entryLike });
+    const target = hoverTarget(line, column, opts);
+    if (target) hoverMarkdown(target.token.value, opts, { entryLike: target.entryLike });
   });
   const page = Array.from({ length: 60 }, (_, i) => lines[(i * 7) % lines.length]); // a screenful of mixed lines
   let hints = 0;

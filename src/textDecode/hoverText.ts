@@ -6,7 +6,8 @@
 import type { TranslateResult } from '../shared/dapRequests';
 import { sizeText } from '../paging/format';
 import { hex } from '../util/numbers';
-import { entryFor } from './entryHint';
+import { entryFor, entryHintsIn } from './entryHint';
+import { around, numberAt, type NumberToken } from './numbers';
 import { type DecodeOptions, entryReadings, p2mReadings, type Reading, vaReadings } from './readings';
 
 /** What a stopped session says of the value as a VA: the adapter's `hyperframe/translate` answer. */
@@ -24,6 +25,18 @@ export function liveText(t: LiveTranslation): string {
 
 function table(rows: Reading[]): string[] {
   return ['| as | reads |', '| --- | --- |', ...rows.map((r) => `| ${r.label} | ${r.text} |`)];
+}
+
+/**
+ * What a hover at `column` of `line` is about: the number there (its columns in the whole line)
+ * and whether it looks like an entry where it stands. Long lines are read around the column only.
+ */
+export function hoverTarget(line: string, column: number, opts: DecodeOptions): { token: NumberToken; entryLike: boolean } | undefined {
+  const { text, offset } = around(line, column);
+  const t = numberAt(text, column - offset);
+  if (!t) return undefined;
+  const entryLike = entryHintsIn(text, opts).some((h) => h.token.start === t.start);
+  return { token: { ...t, start: t.start + offset, end: t.end + offset }, entryLike };
 }
 
 export interface HoverContext {

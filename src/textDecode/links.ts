@@ -18,6 +18,13 @@ const KIND_OF_LABEL: Record<string, FrameLink['kind']> = { pa: 'pa', maddr: 'pa'
 /** Frame numbers above 52 − 12 bits name no frame. */
 const MAX_MFN = 1n << 40n;
 
+/** A cheap first look, so that a long log is not tokenized line by line for the few lines with links. */
+const LINK_WORD = /(?:^|[^\w.$-])(?:pa|maddr|paddr|mfn)\b/i;
+
+export function mayHoldFrameLinks(line: string): boolean {
+  return LINK_WORD.test(line);
+}
+
 export function frameLinksIn(line: string): FrameLink[] {
   const out: FrameLink[] = [];
   for (const t of numbersIn(line)) {

@@ -85,3 +85,16 @@ export function numbersIn(line: string): NumberToken[] {
 export function numberAt(line: string, column: number): NumberToken | undefined {
   return numbersIn(line).find((t) => column >= t.start && column <= t.end);
 }
+
+/** Characters around a column that hold any token touching it and its label (tokens are short, labels sit close). */
+const REACH = 120;
+
+/**
+ * The stretch of a long line that decides the number at `column`: hovering a minified or
+ * wrapped-log line of 100k characters then costs what a short line does. `offset` maps columns back.
+ */
+export function around(line: string, column: number): { text: string; offset: number } {
+  if (line.length <= 2 * REACH) return { text: line, offset: 0 };
+  const offset = Math.max(0, column - REACH);
+  return { text: line.slice(offset, column + REACH), offset };
+}

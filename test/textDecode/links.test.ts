@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { frameLinksIn } from '../../src/textDecode/links';
+import { frameLinksIn, mayHoldFrameLinks } from '../../src/textDecode/links';
 
 /** `[text under the link, kind, value]` for each link of a line. */
 function links(line: string): [string, string, bigint][] {
@@ -41,5 +41,13 @@ describe('frame links in logs', () => {
     expect(all('seed004-freebsd-pae.log')).toEqual(['24: mfn fbc00000']); // "Couldn't map mfn fbc00000"
     expect(all('xen-4.17-dom0-boot.log')).toEqual(['134: pa 0x1000000']);
     expect(all('gdb-long4-tables.txt')).toEqual([]);
+  });
+
+  it('the quick first look keeps every line with a link and drops most others', () => {
+    const lines = ['oops-and-page-walks.log', 'seed004-freebsd-pae.log', 'xen-4.17-dom0-boot.log', 'gdb-long4-tables.txt'].flatMap((f) => readFileSync(join(__dirname, 'fixtures', f), 'utf8').split('\n'));
+    const withLinks = lines.filter((l) => frameLinksIn(l).length > 0);
+    expect(withLinks.length).toBe(6);
+    expect(withLinks.every(mayHoldFrameLinks)).toBe(true);
+    expect(lines.filter(mayHoldFrameLinks).length).toBeLessThan(12);
   });
 });

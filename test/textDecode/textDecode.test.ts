@@ -5,8 +5,8 @@
  * (seed 001), and seed 004's dump of a FreeBSD PAE guest's tables.
  */
 import { describe, expect, it } from 'vitest';
-import { hoverMarkdown, liveText } from '../../src/textDecode/hoverText';
-import { numberAt, numbersIn } from '../../src/textDecode/numbers';
+import { hoverMarkdown, hoverTarget, liveText } from '../../src/textDecode/hoverText';
+import { around, numberAt, numbersIn } from '../../src/textDecode/numbers';
 import { entryReadings, p2mReadings, vaReadings } from '../../src/textDecode/readings';
 
 const AUTO = { mode: 'auto' as const, maxPhyAddr: 52 };
@@ -51,6 +51,16 @@ describe('numbers in text', () => {
     // A command-line option is no label; WinDbg's grouped bare hex is a number.
     expect(numbersIn('./xenctrl 4 -l3 0xfb153 dump64-mfn 0xfbc00000').map((t) => t.label)).toEqual([undefined, undefined]);
     expect(numbersIn('rsp=fffff803`1a2b3c4d')).toMatchObject([{ value: 0xfffff8031a2b3c4dn, label: 'rsp' }]);
+  });
+
+  it('a long line is read around the column only, with the same token', () => {
+    const line = `${'x '.repeat(50_000)}pte 0x00fb152063 ${'y '.repeat(50_000)}`;
+    const column = line.indexOf('0x00fb') + 3;
+    const { text, offset } = around(line, column);
+    expect(text.length).toBeLessThanOrEqual(240);
+    const t = numberAt(text, column - offset)!;
+    expect([offset + t.start, t.value, t.label]).toEqual([line.indexOf('0x00fb'), 0xfb152063n, 'pte']);
+    expect(around('short 0x10', 7)).toEqual({ text: 'short 0x10', offset: 0 });
   });
 });
 
@@ -169,6 +179,17 @@ describe('the hover', () => {
     const md = hoverMarkdown(0x8000000036400067n, { mode: 'pae', maxPhyAddr: 36 });
     expect(md).toContain('| PAE PTE | 4 KiB page at 0x36400000 · P RW US A D XD · WB |');
     expect(md).not.toMatch(/32-bit PTE|VA, 32-bit|4-level|5-level/);
+  });
+
+  it('where it stands decides whether a value looks like an entry: Xen’s pfn column does not, the entry beside it does', () => {
+    const line = '(XEN)  L3[0x0f1] = 0000000031a4b067 000000000002a621';
+    const at = (text: string) => hoverTarget(line, line.indexOf(text) + 1, AUTO);
+    expect(at('0000000031a4b067')).toMatchObject({ token: { value: 0x31a4b067n, label: 'l3' }, entryLike: true });
+    expect(at('000000000002a621')).toMatchObject({ token: { value: 0x2a621n }, entryLike: false });
+    expect(hoverMarkdown(0x2a621n, AUTO).split('\n')[0]).toBe('**0x2a621** = 173601 · looks like a paging-structure entry'); // alone, it would
+    expect(hoverTarget(line, 2, AUTO)).toBeUndefined(); // on "XEN"
+    const long = `${'.'.repeat(1000)} pte 0x00fb152063`;
+    expect(hoverTarget(long, long.length - 3, AUTO)).toMatchObject({ token: { start: long.length - 12, end: long.length }, entryLike: true });
   });
 
   it('the session’s answer names a recursive slot', () => {

@@ -1,8 +1,7 @@
 import * as vscode from 'vscode';
 import { entryHintsIn } from '../../textDecode/entryHint';
-import { hoverMarkdown } from '../../textDecode/hoverText';
-import { frameLinksIn } from '../../textDecode/links';
-import { numberAt } from '../../textDecode/numbers';
+import { hoverMarkdown, hoverTarget } from '../../textDecode/hoverText';
+import { frameLinksIn, mayHoldFrameLinks } from '../../textDecode/links';
 import type { DecodeMode, DecodeOptions } from '../../textDecode/readings';
 import { commandUri } from '../documents/addressSpace';
 import type { SessionTracker } from '../session/sessionTracker';
@@ -25,11 +24,10 @@ class NumberHover implements vscode.HoverProvider {
   constructor(private readonly live: LiveTranslate) {}
 
   async provideHover(doc: vscode.TextDocument, pos: vscode.Position, cancel: vscode.CancellationToken): Promise<vscode.Hover | undefined> {
-    const line = doc.lineAt(pos.line).text;
-    const token = numberAt(line, pos.character);
-    if (!token) return undefined;
     const opts = decodeOptions();
-    const entryLike = entryHintsIn(line, opts).some((h) => h.token.start === token.start);
+    const target = hoverTarget(doc.lineAt(pos.line).text, pos.character, opts);
+    if (!target) return undefined;
+    const { token, entryLike } = target;
     const live = await this.live.translate(token.value);
     if (cancel.isCancellationRequested) return undefined;
     const md = new vscode.MarkdownString(hoverMarkdown(token.value, opts, { entryLike, live }));
@@ -75,7 +73,9 @@ class FrameLinks implements vscode.DocumentLinkProvider {
     if (!t) return [];
     const out: vscode.DocumentLink[] = [];
     for (let i = 0; i < doc.lineCount; i++) {
-      for (const l of frameLinksIn(doc.lineAt(i).text)) {
+      const line = doc.lineAt(i).text;
+      if (!mayHoldFrameLinks(line)) continue;
+      for (const l of frameLinksIn(line)) {
         const value = `0x${l.value.toString(16)}`;
         const link = new vscode.DocumentLink(new vscode.Range(i, l.start, i, l.end), commandUri('hyperframe.openFrame', { [l.kind]: value, sessionId: t.client.id }));
         link.tooltip = `Open ${l.kind === 'mfn' ? `MFN ${value}` : `the frame of PA ${value}`} in the frame editor (${t.client.name})`;
