@@ -18,7 +18,7 @@ describe.skipIf(unavailable)('the Page Tables view (code-server, long4smp)', () 
 
   beforeAll(async () => {
     guest = await bootGuest('long4smp');
-    vs = await VsCode.start({ name: 'pageTables', files: { '.vscode/launch.json': attachLaunchJson('Attach long4smp', guest.gdbPort), 'notes.log': 'pte 0x00fb152063\n' } });
+    vs = await VsCode.start({ name: 'pageTables', files: { '.vscode/launch.json': attachLaunchJson('Attach long4smp', guest.gdbPort), 'notes.log': 'pte 0x00fb152063\n(XEN) mm.c: table mfn=0x110 at pa=0x110000\n' } });
   }, 180_000);
 
   afterAll(async () => {
@@ -136,6 +136,41 @@ describe.skipIf(unavailable)('the Page Tables view (code-server, long4smp)', () 
     await guest.hmp(`cpu ${live![1]}`);
     expect(await guest.hmp('gva2gpa 0xfb152063')).toMatch(new RegExp(`gpa: 0x0*${live![2].slice(2)}\\b`));
     await vs.screenshot('hover');
+  });
+
+  it('frame links in the .log file while the session lives; Decode Entry shows every field of the value under the cursor in the session’s mode', async () => {
+    const { page } = vs;
+    await vs.openFile('notes.log');
+    // `mfn=0x110` and `pa=0x110000` (a session is live): VS Code underlines document links as detected-link.
+    const links = await vs.until('no frame links in the log', async () => {
+      const t = await page.locator('.editor-instance .detected-link').allInnerTexts();
+      return t.length >= 2 ? t : undefined;
+    });
+    expect(links).toEqual(['0x110', '0x110000']);
+    // The cursor right after the value on line 1: Decode Entry offers it.
+    await page.locator('.editor-instance .view-line', { hasText: 'pte 0x00fb152063' }).first().click();
+    await page.keyboard.press('End');
+    await vs.command('HyperFrame: Decode Entry…');
+    const input = page.locator('.quick-input-widget input').first();
+    await vs.until('Decode Entry did not offer the value under the cursor', async () => (await input.inputValue()) === '0xfb152063');
+    await page.keyboard.press('Enter');
+    const rowsOf = async () => (await page.locator('.quick-input-list .monaco-list-row').allInnerTexts()).map((t) => t.replace(/\s+/g, ' '));
+    const modes = await vs.until('no paging mode to pick', async () => ((await rowsOf())[0]?.startsWith('long4') ? rowsOf() : undefined));
+    expect(modes[0]).toMatch(/^long4 ?4-level · CPU \d's mode in the debug session/);
+    await page.keyboard.press('Enter');
+    // By hand (SDM table 4-19): P RW A D, frame 0xfb152000, PAT entry 0 = WB; PS clear, so a PTE first.
+    const levels = await vs.until('no level to pick', async () => ((await rowsOf())[0]?.startsWith('PTE') ? rowsOf() : undefined));
+    expect(levels[0]).toMatch(/^PTE ?level 1 · most likely ?4 KiB page at 0xfb152000 · P RW A D · WB$/);
+    await page.keyboard.press('Enter');
+    const text = await vs.until('the decode document did not open', async () => {
+      const t = (await page.locator('.editor-instance .view-line').allInnerTexts()).join('\n').replace(/\u00a0/g, ' ');
+      return t.includes('as a long4 PTE') ? t : undefined;
+    });
+    expect(text).toContain('0x00000000fb152063 as a long4 PTE (level 1)');
+    expect(text).toMatch(/51:12 +address +0xfb152000 +page frame/);
+    expect(text).toMatch(/63 +XD +0 +execute allowed/);
+    expect(await page.locator('.tabs-container .tab.active').getAttribute('aria-label')).toContain('Decode 0xfb152063 · long4 PTE');
+    await vs.screenshot('decode-entry');
   });
 
   it('the frame editor: a root opens in page-table mode, an entry is followed, a byte is edited, saved and read back', async () => {
