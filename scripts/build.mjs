@@ -11,6 +11,10 @@ const entries = [
 ].filter((e) => existsSync(e.in));
 
 await build({ ...common, entryPoints: entries, outdir: 'dist', external: ['vscode'] });
+// The frame editor's webview runs in a browser: its own bundle and styles in dist/media.
+await build({ bundle: true, platform: 'browser', target: 'es2022', format: 'iife', sourcemap: true, logLevel: 'warning', entryPoints: ['media/frameEditor/main.ts'], outfile: 'dist/media/frameEditor.js' });
+mkdirSync('dist/media', { recursive: true });
+copyFileSync('media/frameEditor/frameEditor.css', 'dist/media/frameEditor.css');
 // iced-x86 loads its WebAssembly from next to the code that requires it: in the bundle, dist/.
 mkdirSync('dist', { recursive: true });
 copyFileSync('node_modules/iced-x86/iced_x86_bg.wasm', 'dist/iced_x86_bg.wasm');

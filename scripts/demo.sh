@@ -234,7 +234,9 @@ echo "ready after $((SECONDS - T0)) s"
 if [ $CHECK = 1 ]; then
   SHOT=${DEMO_SCREENSHOT:-$RUN/check.png}
   step "checking headless with chromium"
-  "$NODE24" "$VSC/check.mjs" --url "$URL" --screenshot "$SHOT" --chromium "$(command -v chromium)" ||
+  GUEST=long4spin
+  [ $XEN = 1 ] && GUEST=xen
+  "$NODE24" "$VSC/check.mjs" --url "$URL" --screenshot "$SHOT" --guest "$GUEST" --chromium "$(command -v chromium)" ||
     die "the check failed (code-server's log: $LOG)"
   echo "demo: check passed in $((SECONDS - T0)) s; screenshot: $SHOT"
   exit 0

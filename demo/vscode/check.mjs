@@ -6,7 +6,11 @@
 // address there shows), run `walk` in the Debug Console and see its output, take a screenshot,
 // stop debugging.
 //
-//   node check.mjs --url http://127.0.0.1:8080/ --screenshot shot.png [--config NAME] [--chromium PATH]
+// With --guest xen (the demo's default) it attaches to the demo's Xen + dom0 instead and walks
+// the HyperFrame views: the Page Tables tree, a frame in the hex editor in page-table mode, a
+// hover in Xen's boot log, translate in the Debug Console; a screenshot of each.
+//
+//   node check.mjs --url http://127.0.0.1:8080/ --screenshot shot.png [--guest xen|long4spin] [--config NAME] [--chromium PATH]
 import { chromium } from 'playwright-core';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -22,7 +26,8 @@ function option(name, dflt) {
 
 const url = option('url');
 const screenshot = option('screenshot');
-const configName = option('config', 'Launch long4spin under QEMU');
+const guest = option('guest', 'long4spin');
+const configName = option('config', guest === 'xen' ? 'Attach to Xen + dom0 (the demo\'s QEMU, port 1234)' : 'Launch long4spin under QEMU');
 const executablePath = option('chromium', '/usr/bin/chromium');
 const started = Date.now();
 
@@ -42,6 +47,127 @@ async function until(what, probe, timeoutMs) {
 }
 
 const rowsText = (page, selector) => page.locator(selector).allInnerTexts();
+const shot = (name) => screenshot.replace(/(\.png)?$/, `-${name}.png`);
+
+/** Label and description of each row of a tree, as the user reads them. */
+const treeRows = (page, selector) =>
+  page.locator(`${selector} .monaco-list-row`).evaluateAll((rows) =>
+    rows.map((r) => `${r.querySelector('.label-name')?.textContent ?? ''}  ${r.querySelector('.label-description')?.textContent ?? ''}`.trim()),
+  );
+
+/** Runs a command by its title from the Command Palette, reopening it until the command is there. */
+async function command(page, title) {
+  await until(`the command '${title}' is not in the Command Palette`, async () => {
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input').first();
+    await input.waitFor({ state: 'visible', timeout: 5_000 });
+    await input.fill(`>${title}`);
+    await sleep(500);
+    return (await rowsText(page, '.quick-input-list .monaco-list-row')).some((t) => t.includes(title));
+  }, 30_000);
+  await page.keyboard.press('Enter');
+}
+
+/** Right-clicks a row and picks a context-menu item by its text. */
+async function contextMenu(page, row, item) {
+  await row.click({ button: 'right' });
+  await page.locator('.context-view .action-label', { hasText: item }).first().hover();
+  await page.keyboard.press('Enter');
+}
+
+/** The Xen demo: the Page Tables view, the frame editor, a hover in the boot log, the console. */
+async function xenFlow(page) {
+  const TREE = '.pane:has(.pane-header[aria-label^="Page Tables"])';
+  // Attaching pauses the machine; Run and Debug opens with the session (debug.openDebug). Then
+  // the HyperFrame view, as a user would open it.
+  await until('the call stack did not show the vCPUs, paused', async () => (await rowsText(page, '.debug-call-stack .monaco-list-row')).some((r) => /paused/i.test(r)), 60_000);
+  say(`call stack: ${(await rowsText(page, '.debug-call-stack .monaco-list-row')).map((r) => r.replace(/\s+/g, ' ')).join(' | ')}`);
+  // VS Code opens the stopped frame's listing and focuses it just after the stop: let it, then
+  // open the view (again if the listing took the focus from the palette).
+  await sleep(1500);
+  await until('the Page Tables view did not open', async () => {
+    await command(page, 'HyperFrame: Focus on Page Tables View');
+    await sleep(500);
+    return page.locator(TREE).isVisible();
+  }, 30_000);
+  // Wider side bar: the labels carry VA spans.
+  const sidebar = await page.locator('.part.sidebar').boundingBox();
+  if (sidebar) {
+    await page.mouse.move(sidebar.x + sidebar.width, sidebar.y + 300);
+    await page.mouse.down();
+    await page.mouse.move(sidebar.x + sidebar.width + 20, sidebar.y + 300, { steps: 2 });
+    await page.mouse.move(sidebar.x + 700, sidebar.y + 300, { steps: 8 });
+    await page.mouse.up();
+  }
+  const root = await until('the Page Tables view did not show CPU 0 of dom0', async () => (await treeRows(page, TREE)).find((r) => /^CPU 0 · CR3 0x[0-9a-f]+ · 4-level/.test(r)), 60_000);
+  say(`Page Tables: ${root}`);
+  const row = (re) => page.locator(`${TREE} .monaco-list-row`).filter({ hasText: re }).first();
+  await row(/^CPU 0 ·/).click();
+  await row(/^\[262\] ffff8300_/).click();
+  const direct = await until('the direct-map slot did not open', async () => (await treeRows(page, TREE)).find((r) => r.startsWith('[0] ffff8300_00000000')), 20_000);
+  say(`Xen's direct map, first entry: ${direct}`);
+  await row(/^\[258\] ffff8100_/).hover();
+  await until('no tooltip on the linear page-table slot', async () => (await page.locator('.monaco-hover, .workbench-hover').allInnerTexts()).join(' ').includes('recursive slot'), 10_000);
+  await page.screenshot({ path: shot('tree') });
+  say(`screenshot: ${shot('tree')}`);
+
+  // The frame of CPU 0's top-level table in the hex editor, in page-table mode.
+  await contextMenu(page, row(/^CPU 0 ·/), 'Open Frame in Hex Editor');
+  const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+  const title = await until('the frame editor did not open', async () => (await frame.locator('header .title').innerText()).trim(), 30_000);
+  await until('the frame editor did not decode the table', async () => (await frame.locator('table.entries tr').count()) > 100, 20_000);
+  await page.mouse.move(900, 20); // away from the tree: its tooltip would cover the view
+  await frame.locator('table.entries tr').nth(263).click(); // the header row, then entry 0…
+  say(`frame editor: ${title}, entry 262 selected`);
+  await page.screenshot({ path: shot('frame') });
+  say(`screenshot: ${shot('frame')}`);
+
+  // Xen's boot log: hover the virtual address dom0's kernel was loaded at.
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Control+P');
+  await page.keyboard.type('xen-boot.log');
+  await sleep(800);
+  await page.keyboard.press('Enter');
+  // Find the line (the editor renders only what is on screen), then leave the find widget.
+  await until('xen-boot.log did not open', async () => (await page.locator('.tabs-container .tab.active').getAttribute('aria-label'))?.includes('xen-boot.log'), 15_000);
+  await page.locator('.editor-instance .view-lines').first().click();
+  await page.keyboard.press('Control+F');
+  await page.keyboard.type('Loaded kernel:');
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('Escape');
+  const line = page.locator('.editor-instance .view-line', { hasText: 'Loaded kernel:' }).first();
+  await line.waitFor({ timeout: 20_000 });
+  await line.scrollIntoViewIfNeeded();
+  const span = line.locator('span', { hasText: /ffffffff[0-9a-f]{8}/ }).first();
+  const box = await span.boundingBox();
+  const text = (await span.innerText()).replace(/\u00a0/g, ' ');
+  const at = text.search(/ffffffff[0-9a-f]{8}/) + 8;
+  const x = box.x + (box.width * at) / Math.max(1, text.length);
+  await page.mouse.move(x, box.y + box.height / 2);
+  await page.mouse.move(x + 2, box.y + box.height / 2);
+  const hover = await until('no hover over the kernel address in xen-boot.log', async () => {
+    const t = (await page.locator('.monaco-hover .hover-contents').allInnerTexts()).join('\n');
+    return /VA → PA under CPU \d/.test(t) ? t : undefined;
+  }, 15_000);
+  say(`hover: ${hover.split('\n').filter((l) => /VA, 4-level|VA → PA/.test(l)).join(' | ').replace(/\s+/g, ' ')}`);
+  await page.screenshot({ path: shot('hover') });
+  say(`screenshot: ${shot('hover')}`);
+  await page.mouse.move(5, 500);
+
+  // The Debug Console: translate Xen's direct map.
+  await command(page, 'Debug Console: Focus on Debug Console View');
+  await page.locator('.repl .repl-input-wrapper').click();
+  await page.keyboard.type('translate 0xffff830000000000');
+  await page.keyboard.press('Enter');
+  const pa = await until('the Debug Console did not translate the direct map', async () => (await page.locator('.repl').innerText()).match(/PA 0x[0-9a-f]+ [^\n]*/)?.[0], 30_000);
+  say(`translate 0xffff830000000000: ${pa}`);
+  await page.screenshot({ path: screenshot });
+
+  await command(page, 'Debug: Disconnect');
+  await until('the debug session did not end', async () => (await page.locator('.debug-call-stack .monaco-list-row').count()) === 0, 20_000);
+  say('debug session ended; Xen runs on');
+}
 
 const browser = await chromium.launch({
   executablePath,
@@ -67,23 +193,33 @@ try {
   await until('the explorer did not list the demo workspace (README.md)', async () => (await rowsText(page, '.explorer-folders-view .monaco-list-row')).some((t) => t.includes('README.md')), 60_000);
   say('workbench open');
 
-  // Start the launch configuration: Ctrl+P, "debug NAME", Enter. The list does not refresh while
-  // open, and the configurations appear once the extension host has registered the debugger:
-  // reopen until it is there.
+  // Start the launch configuration: Ctrl+P, "debug NAME", then its row. The list does not refresh
+  // while open, and the configurations appear once the extension host has registered the
+  // debugger: reopen until it is there, and again if no session starts.
   await until(
-    `the launch configuration '${configName}' is not offered by "debug …" in Quick Open`,
+    `the launch configuration '${configName}' did not start from "debug …" in Quick Open`,
     async () => {
       await page.keyboard.press('Escape');
       await page.keyboard.press('Control+P');
       await page.locator('.quick-input-widget input').first().waitFor({ state: 'visible', timeout: 5_000 });
       await page.keyboard.type(`debug ${configName}`);
       await sleep(1000);
-      return (await rowsText(page, '.quick-input-list .monaco-list-row')).some((t) => t.includes(configName));
+      const row = page.locator('.quick-input-list .monaco-list-row', { hasText: configName }).first();
+      if (!(await row.count())) return false;
+      await row.click();
+      // The debug toolbar appears with the session.
+      for (let i = 0; i < 40; i++) {
+        if (await page.locator('.debug-toolbar').isVisible().catch(() => false)) return true;
+        await sleep(250);
+      }
+      return false;
     },
-    60_000,
+    90_000,
   );
-  await page.keyboard.press('Enter');
   say(`started '${configName}'`);
+  if (guest === 'xen') {
+    await xenFlow(page);
+  } else {
 
   // The vCPUs are the call stack's threads; with stopOnAttach the first stop is QEMU's reset.
   const callStack = '.debug-call-stack .monaco-list-row';
@@ -191,6 +327,7 @@ try {
   await page.keyboard.press('Shift+F5');
   await until('the debug session did not end after Stop (Shift+F5)', async () => (await page.locator(callStack).count()) === 0, 20_000);
   say('debug session stopped');
+  }
 } catch (e) {
   exitCode = 1;
   console.error(`check FAILED: ${e instanceof CheckFailure ? e.message : (e?.stack ?? e)}`);

@@ -18,7 +18,7 @@ import { HyperFrameError } from '../util/errors';
 import { hex } from '../util/numbers';
 import { addressSpaceArg } from './addressSpaceArg';
 import type { SessionContext } from './context';
-import { entryInfo, tableEntries } from './entryInfo';
+import { entryInfo, tableEntries } from '../shared/entryInfo';
 import { mappingsRequest } from './mappingsRequest';
 import type { StopState } from './registersCache';
 import { numberArg, type RequestArgs } from './requestArgs';

@@ -2,7 +2,7 @@
  * The Page Tables view over dumps, as over live stubs: the sample ELF core (tables written by hand
  * in test/fixtures/sampleDumps.ts) and a raw image with the root given in the launch configuration.
  */
-import { writeFileSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { xenSampleCore, xenSampleRam } from '../fixtures/sampleDumps';
@@ -27,6 +27,11 @@ describe.skipIf(unavailable)('dumps in the Page Tables view', () => {
     vs = await VsCode.start({ name: 'dumps', files: { '.vscode/launch.json': JSON.stringify(launch, null, 2) } });
     writeFileSync(join(vs.workspace, 'xen-sample.elf'), core);
     writeFileSync(join(vs.workspace, 'ram.raw'), xenSampleRam());
+    // A 4 GiB raw image with one page of data near its end and holes elsewhere (no blocks allocated).
+    const big = openSync(join(vs.workspace, 'sparse-4g.raw'), 'w');
+    ftruncateSync(big, 4 * 2 ** 30);
+    writeSync(big, Buffer.from('HyperFrame was here'), 0, 19, 0xc000_0000);
+    closeSync(big);
     await vs.widenSideBar(760);
     await vs.command('HyperFrame: Focus on Page Tables View');
   }, 180_000);
@@ -68,5 +73,31 @@ describe.skipIf(unavailable)('dumps in the Page Tables view', () => {
     await expand(/^Configured root/);
     await vs.until('the raw image’s PML4 did not list', async () => (await rows()).some((r) => r.startsWith('[261] ffff8280_00000000–ffff82ff_ffffffff → 0x106000')));
     await vs.screenshot('raw');
+  });
+
+  it('Open With… the frame editor on a 4 GiB sparse image: only what is on screen is read', async () => {
+    const { page } = vs;
+    await vs.command('View: Show Explorer');
+    const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'sparse-4g.raw' }).first();
+    await row.click({ button: 'right' });
+    await page.locator('.context-view .action-label', { hasText: 'Open With...' }).first().hover();
+    await page.keyboard.press('Enter');
+    await vs.answer('HyperFrame Frame Editor');
+    const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+    const title = await vs.until('the frame editor did not open the image', async () => (await frame.locator('header .title').innerText()).trim(), 30_000);
+    expect(title).toBe('Frame 0x0 · MFN 0x0');
+    await frame.locator('nav input').fill('0xc0000000');
+    await frame.locator('nav input').press('Enter');
+    const cells = await vs.until('the bytes at 0xc0000000 did not show', async () => {
+      const rows = await frame.locator('.row').evaluateAll((rs) => rs.map((r) => ({ off: r.querySelector('.off')?.textContent, bytes: [...r.querySelectorAll('.b')].map((b) => b.textContent).join(' '), ascii: r.querySelector('.ascii')?.textContent })));
+      return rows.find((r) => r.off === '0x00000000c0000000' && !r.bytes.includes('··'));
+    });
+    expect(cells).toEqual({ off: '0x00000000c0000000', bytes: '48 79 70 65 72 46 72 61 6d 65 20 77 61 73 20 68', ascii: 'HyperFrame was h' });
+    // The tab says how much of the file was read: a few screens of 4 KiB pages, not 4 GiB.
+    const tab = await vs.until('no tab title', async () => page.locator('.tabs-container .tab.active').getAttribute('aria-label'));
+    const kib = Number(/sparse-4g\.raw · (\d+) KiB read/.exec(tab ?? '')?.[1]);
+    expect(kib).toBeGreaterThan(0);
+    expect(kib).toBeLessThanOrEqual(64);
+    await vs.screenshot('sparse');
   });
 });

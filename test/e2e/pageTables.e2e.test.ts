@@ -18,7 +18,7 @@ describe.skipIf(unavailable)('the Page Tables view (code-server, long4smp)', () 
 
   beforeAll(async () => {
     guest = await bootGuest('long4smp');
-    vs = await VsCode.start({ name: 'pageTables', files: { '.vscode/launch.json': attachLaunchJson('Attach long4smp', guest.gdbPort), 'notes.log': 'pte 0x00fb152063\n' } });
+    vs = await VsCode.start({ name: 'pageTables', files: { '.vscode/launch.json': attachLaunchJson('Attach long4smp', guest.gdbPort), 'notes.log': 'pte 0x00fb152063\n(XEN) mm.c: table mfn=0x110 at pa=0x110000\n' } });
   }, 180_000);
 
   afterAll(async () => {
@@ -119,5 +119,89 @@ describe.skipIf(unavailable)('the Page Tables view (code-server, long4smp)', () 
     await vs.page.locator('.context-view .action-label', { hasText: 'Remove Pinned Root' }).first().hover();
     await vs.page.keyboard.press('Enter');
     await vs.until('the pinned root was not removed', async () => !(await rows()).some((r) => r.startsWith('AP tables')));
+  });
+
+  it('a PTE value in a .log file: the hover decodes it and says where it lands on the stopped vCPU; an inlay hint follows it', async () => {
+    await vs.openFile('notes.log');
+    const hint = await vs.until('no inlay hint after the entry', async () => (await vs.page.locator('.editor-instance .view-line').allInnerTexts()).join('\n').replace(/\u00a0/g, ' ').match(/⟶ [^\n]*/)?.[0]);
+    expect(hint).toBe('⟶ P RW A D · 0xfb152000');
+    const hover = await vs.hoverText('0x00fb152063');
+    // By hand (SDM table 4-19): bits 0, 1, 5, 6 = P RW A D; frame 0xfb152000; PAT entry 0 = WB.
+    expect(hover).toMatch(/64-bit PTE\s+4 KiB page at 0xfb152000 · P RW A D · WB/);
+    expect(hover).toMatch(/32-bit PTE\s+4 KiB page at 0xfb152000 · P RW A D · WB/);
+    expect(hover).toMatch(/VA, PAE\s+PDPT 3 · PD 472 · PT 338 · offset 0x63/);
+    // As a VA under the stopped vCPU's tables: what QEMU's own walker says on that vCPU.
+    const live = /VA → PA under CPU (\d)'s CR3: PA (0x[0-9a-f]+) \(1 GiB page; R - - U -\)/.exec(hover);
+    expect(live).not.toBeNull();
+    await guest.hmp(`cpu ${live![1]}`);
+    expect(await guest.hmp('gva2gpa 0xfb152063')).toMatch(new RegExp(`gpa: 0x0*${live![2].slice(2)}\\b`));
+    await vs.screenshot('hover');
+  });
+
+  it('frame links in the .log file while the session lives; Decode Entry shows every field of the value under the cursor in the session’s mode', async () => {
+    const { page } = vs;
+    await vs.openFile('notes.log');
+    // `mfn=0x110` and `pa=0x110000` (a session is live): VS Code underlines document links as detected-link.
+    const links = await vs.until('no frame links in the log', async () => {
+      const t = await page.locator('.editor-instance .detected-link').allInnerTexts();
+      return t.length >= 2 ? t : undefined;
+    });
+    expect(links).toEqual(['0x110', '0x110000']);
+    // The cursor right after the value on line 1: Decode Entry offers it.
+    await page.locator('.editor-instance .view-line', { hasText: 'pte 0x00fb152063' }).first().click();
+    await page.keyboard.press('End');
+    await vs.command('HyperFrame: Decode Entry…');
+    const input = page.locator('.quick-input-widget input').first();
+    await vs.until('Decode Entry did not offer the value under the cursor', async () => (await input.inputValue()) === '0xfb152063');
+    await page.keyboard.press('Enter');
+    const rowsOf = async () => (await page.locator('.quick-input-list .monaco-list-row').allInnerTexts()).map((t) => t.replace(/\s+/g, ' '));
+    const modes = await vs.until('no paging mode to pick', async () => ((await rowsOf())[0]?.startsWith('long4') ? rowsOf() : undefined));
+    expect(modes[0]).toMatch(/^long4 ?4-level · CPU \d's mode in the debug session/);
+    await page.keyboard.press('Enter');
+    // By hand (SDM table 4-19): P RW A D, frame 0xfb152000, PAT entry 0 = WB; PS clear, so a PTE first.
+    const levels = await vs.until('no level to pick', async () => ((await rowsOf())[0]?.startsWith('PTE') ? rowsOf() : undefined));
+    expect(levels[0]).toMatch(/^PTE ?level 1 · most likely ?4 KiB page at 0xfb152000 · P RW A D · WB$/);
+    await page.keyboard.press('Enter');
+    const text = await vs.until('the decode document did not open', async () => {
+      const t = (await page.locator('.editor-instance .view-line').allInnerTexts()).join('\n').replace(/\u00a0/g, ' ');
+      return t.includes('as a long4 PTE') ? t : undefined;
+    });
+    expect(text).toContain('0x00000000fb152063 as a long4 PTE (level 1)');
+    expect(text).toMatch(/51:12 +address +0xfb152000 +page frame/);
+    expect(text).toMatch(/63 +XD +0 +execute allowed/);
+    expect(await page.locator('.tabs-container .tab.active').getAttribute('aria-label')).toContain('Decode 0xfb152063 · long4 PTE');
+    await vs.screenshot('decode-entry');
+  });
+
+  it('the frame editor: a root opens in page-table mode, an entry is followed, a byte is edited, saved and read back', async () => {
+    const { page } = vs;
+    await page.locator(`${TREE} .monaco-list-row`).filter({ hasText: /^CPU 0 ·/ }).first().click({ button: 'right' });
+    await page.locator('.context-view .action-label', { hasText: 'Open Frame in Hex Editor' }).first().hover();
+    await page.keyboard.press('Enter');
+    const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+    const title = await vs.until('the frame editor did not open', async () => (await frame.locator('header .title').innerText()).trim(), 30_000);
+    expect(title).toBe(`Frame 0x${T.PML4.toString(16)} · MFN 0x${(T.PML4 >> 12n).toString(16)}`);
+    // Page-table mode from where it was opened: entry 0 of the PML4 as the guest wrote it (xp).
+    const raw0 = parseXp(await guest.hmp(`xp /1gx 0x${T.PML4.toString(16)}`))[0];
+    const row0 = await vs.until('no entry rows', async () => (await frame.locator('table.entries tr').nth(1).innerText()).replace(/\s+/g, ' '));
+    expect(row0).toBe(`0 0x0 0x${raw0.toString(16)} table 0x${T.PDPT_LO.toString(16)} P RW US A`);
+    await vs.screenshot('frame-table');
+    await frame.locator('table.entries a', { hasText: `table 0x${T.PDPT_LO.toString(16)}` }).first().click();
+    await vs.until('following entry 0 did not open the PDPT', async () => (await frame.locator('header .title').innerText()).includes(`Frame 0x${T.PDPT_LO.toString(16)}`));
+    expect(await frame.locator('header .sub').innerText()).toMatch(/read as long4 PDPT table, VA 0x0/);
+    // A byte of CPU 1's data page (0x900000): edit, save, read back through the Debug Console.
+    await frame.locator('nav input').fill('0x900000');
+    await frame.locator('nav input').press('Enter');
+    await frame.locator('nav button', { hasText: 'Bytes' }).click();
+    await vs.until('the bytes of 0x900000 did not show', async () => (await frame.locator('.row .off').first().innerText()) === '0x0000000000900000');
+    await frame.locator('.row .b').first().click();
+    await page.keyboard.type('5a');
+    await vs.until('the edit did not show as changed', async () => (await frame.locator('.row .b.dirty').first().innerText()) === '5a');
+    await page.keyboard.press('Control+s');
+    await vs.until('the save did not finish', async () => !(await frame.locator('header .dirtynote').count()), 15_000);
+    expect(parseXp(await guest.hmp('xp /1bx 0x900000'))[0]).toBe(0x5an);
+    const consoleText = await vs.console('phys 0x900000 16', /0x0000000000900000 {2}5a/);
+    expect(consoleText).toMatch(/0x0000000000900000 {2}5a/);
+    await vs.screenshot('frame-saved');
   });
 });

@@ -161,6 +161,34 @@ export class VsCode {
     await this.page.keyboard.press('Enter');
   }
 
+  /** Opens a workspace file by name through Quick Open. */
+  async openFile(name: string): Promise<void> {
+    const { page } = this;
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Control+P');
+    await page.locator('.quick-input-widget input').first().waitFor({ state: 'visible', timeout: 5_000 });
+    await page.keyboard.type(name);
+    await this.until(`Quick Open did not find ${name}`, async () => (await page.locator('.quick-input-list .monaco-list-row').allInnerTexts()).some((t) => t.includes(name)));
+    await page.keyboard.press('Enter');
+    await this.until(`${name} did not open`, async () => (await page.locator('.tabs-container .tab.active').getAttribute('aria-label'))?.includes(name));
+  }
+
+  /** Rests the mouse on `text` in the active editor and returns the hover's text. */
+  async hoverText(text: string): Promise<string> {
+    const { page } = this;
+    const span = page.locator('.editor-instance .view-line span', { hasText: text }).first();
+    await span.waitFor({ timeout: 10_000 });
+    const box = await span.boundingBox();
+    if (!box) throw new Error(`'${text}' is not on screen`);
+    // Rest on the middle of the text itself (the span may hold more than the token).
+    const line = (await span.innerText()).replace(/\u00a0/g, ' ');
+    const at = Math.max(0, line.indexOf(text)) + text.length / 2;
+    const x = box.x + (box.width * at) / Math.max(1, line.length);
+    await page.mouse.move(x, box.y + box.height / 2);
+    await page.mouse.move(x + 2, box.y + box.height / 2);
+    return this.until(`no hover over ${text}`, async () => (await page.locator('.monaco-hover .hover-contents').allInnerTexts()).join('\n').trim() || undefined, 15_000);
+  }
+
   /** Starts a launch configuration by name (Quick Open `debug NAME`). */
   async startDebugging(configName: string): Promise<void> {
     const { page } = this;

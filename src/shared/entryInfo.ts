@@ -4,7 +4,7 @@ import { memoryType, patIndex } from '../paging/memoryType';
 import { canonicalize, entryCoverage, geometry, type PagingContext, type PagingMode } from '../paging/modes';
 import { entryAt } from '../paging/tables';
 import type { DecodedEntry } from '../paging/types';
-import type { EntryInfo, TableEntry } from '../shared/dapRequests';
+import type { EntryInfo, TableEntry } from './dapRequests';
 import { hex } from '../util/numbers';
 
 /** A decoded entry in the one shape every `hyperframe/*` request uses (shared/dapRequests.ts). */
