@@ -90,6 +90,10 @@ window.addEventListener('message', (ev: MessageEvent<ToWebview>) => {
     case 'message':
       toast(m.text, m.level);
       break;
+    case 'frameNote':
+      notes.set(m.frame, m);
+      renderHeader();
+      break;
   }
 });
 
@@ -400,6 +404,9 @@ function sizeText(bytes: number): string {
 }
 
 // ---- header, inspector ----
+/** What the host knows about frames (a Xen frame's page_info), by frame address. */
+const notes = new Map<string, { lines: string[]; warning?: boolean }>();
+
 function renderHeader(): void {
   header.replaceChildren();
   const title = el('div', 'title', `Frame ${hex(frame)} · MFN ${hex(frame >> 12n)}`);
@@ -407,6 +414,8 @@ function renderHeader(): void {
   const label = init && frame === BigInt(init.frame) ? init.label : undefined;
   const sub = el('div', 'sub', [init?.space, label, view === 'table' && table ? `read as ${table.mode} ${LEVEL_NAMES[table.level] ?? `L${table.level}`} table, VA ${table.baseVa}` : undefined].filter(Boolean).join(' · '));
   header.append(title, sub);
+  const note = notes.get(hex(frame));
+  if (note) for (const line of note.lines) header.append(el('div', note.warning ? 'note warn' : 'note', line));
   if (readOnly) header.append(el('div', 'ro', `read-only: ${readOnly}`));
   if (dirty.size) header.append(el('div', 'dirtynote', `${dirty.size} byte${dirty.size === 1 ? '' : 's'} changed, not saved (Ctrl+S writes them; Ctrl+Z undoes)`));
   backBtn.disabled = historyAt <= 0;

@@ -1,7 +1,7 @@
 import type { XenRequests } from '../shared/xenRequests';
 import { HyperFrameError } from '../util/errors';
 import { PvGuest } from '../xenTarget/pvGuest';
-import { domainsResult, frameInfoResult, m2pResult, p2mResult, regionResult, startInfoResult } from '../xenTarget/results';
+import { domainsResult, frameInfoResult, m2pListResult, m2pResult, p2mResult, regionResult, startInfoResult } from '../xenTarget/results';
 import { xenSymbol } from '../xenTarget/symbolSides';
 import { XenSystem } from '../xenTarget/xenSystem';
 import type { SessionContext } from './context';
@@ -39,6 +39,11 @@ export const XEN_HANDLERS: { [K in keyof XenRequests]: XenHandler<K> } = {
   'hyperframe/xen/domains': (_a, ctx) => batch(ctx, async () => domainsResult(await openXen(ctx))),
   'hyperframe/xen/m2p': (a, ctx) => {
     const cmd = 'hyperframe/xen/m2p';
+    if (a.mfns !== undefined) {
+      if (!Array.isArray(a.mfns)) throw new HyperFrameError('BAD_ARGUMENT', `${cmd}: 'mfns' must be a list of frame numbers`);
+      const mfns = (a.mfns as unknown[]).map((v, i) => numberArg({ v }, 'v', `${cmd} mfns[${i}]`, true));
+      return batch(ctx, async () => m2pListResult(await openXen(ctx), mfns));
+    }
     const mfn = numberArg(a, 'mfn', cmd, true);
     return batch(ctx, async () => m2pResult(await openXen(ctx), mfn, optInt(a, 'count', cmd) ?? 1));
   },

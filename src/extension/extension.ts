@@ -11,15 +11,19 @@ import { decodeEntryCommand } from './text/decodeEntryCommand';
 import { registerTextDecoding } from './text/textProviders';
 import { PageTableTree, VIEW_ID } from './tree/pageTableTree';
 import { registerTreeCommands } from './tree/treeCommands';
+import { registerXen } from './xen/registerXen';
+import { XenSessionCache } from './xen/xenSessionCache';
+import { xenTreeHooks } from './xen/xenTreeHooks';
 
 /** Activation: VS Code glue only; the core and the adapter decide. */
 export function activate(context: vscode.ExtensionContext): void {
   const tracker = new SessionTracker();
   const docs = new ReadOnlyDocuments();
-  const tree = new PageTableTree(tracker, context.workspaceState);
+  const xen = new XenSessionCache();
+  const tree = new PageTableTree(tracker, context.workspaceState, xenTreeHooks(xen, (id) => tracker.get(id)));
   const view = vscode.window.createTreeView(VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
   const log = vscode.window.createOutputChannel('HyperFrame');
-  const frames = new FrameEditorProvider(context.extensionUri, tracker, log);
+  const frames = new FrameEditorProvider(context.extensionUri, tracker, log, xen);
   context.subscriptions.push(
     tracker,
     docs,
@@ -29,6 +33,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.languages.registerDocumentLinkProvider({ scheme: VIEW_SCHEME, language: SPACE_LANGUAGE }, new AddressSpaceLinks()),
     ...tree.attach(view),
     ...registerTreeCommands(tree, view, tracker, docs),
+    ...registerXen(tracker, xen, tree, view),
     vscode.commands.registerCommand('hyperframe.decodeEntry', () => decodeEntryCommand(tracker, docs)),
     registerTextDecoding(tracker),
     log,

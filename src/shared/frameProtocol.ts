@@ -67,7 +67,9 @@ export type HostNotification =
   /** Bytes changed (an edit, undo, redo, revert, a write by anyone): the view reads them again. */
   | { type: 'changed'; pa: HexString; length: number; dirty: [HexString, number][] }
   | { type: 'state'; readOnly?: string }
-  | { type: 'message'; level: 'info' | 'error'; text: string };
+  | { type: 'message'; level: 'info' | 'error'; text: string }
+  /** Lines about a frame for the header (a Xen frame's page_info), shown while that frame is. */
+  | { type: 'frameNote'; frame: HexString; lines: string[]; warning?: boolean };
 
 export type ToWebview = HostReply | HostNotification;
 

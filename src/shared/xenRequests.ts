@@ -76,9 +76,10 @@ export interface XenDomainsResult {
 export type M2pKindName = 'pfn' | 'invalid' | 'shared' | 'not-valid' | 'debug-pattern';
 
 export interface XenM2pArgs {
-  mfn: AddressArg;
-  /** Entries from `mfn` (default 1, at most 4096). */
+  /** `count` entries from `mfn` (default 1, at most 4096), or the entries of a list of frames `mfns` (at most 4096). */
+  mfn?: AddressArg;
   count?: number;
+  mfns?: AddressArg[];
 }
 
 export interface M2pEntryInfo {

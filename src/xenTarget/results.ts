@@ -94,6 +94,18 @@ export async function m2pResult(xen: XenSystem, mfn: bigint, count = 1): Promise
   return { base: hex(reader.opts.base), entryBytes: reader.opts.entryBytes, maxPage: hex(xen.maxPage), entries: entries.map((e) => m2pEntryInfo(e, reader.opts.entryBytes)) };
 }
 
+/** The M2P entries of scattered frames (the targets of a table's entries), one read each. */
+export async function m2pListResult(xen: XenSystem, mfns: readonly bigint[]): Promise<XenM2pResult> {
+  if (mfns.length > MAX_M2P_ENTRIES) throw new HyperFrameError('BAD_ARGUMENT', `at most ${MAX_M2P_ENTRIES} frames at once, not ${mfns.length}`);
+  const reader = xen.m2p();
+  const entries: M2pEntryInfo[] = [];
+  for (const mfn of mfns) {
+    if (xen.maxPage && mfn >= xen.maxPage) entries.push({ mfn: hex(mfn), raw: '0x0', kind: 'not-valid', meaning: 'no entry: the frame is at or past max_page (MMIO, or not RAM)' });
+    else entries.push(m2pEntryInfo((await reader.read(mfn, mfn + 1n))[0], reader.opts.entryBytes));
+  }
+  return { base: hex(reader.opts.base), entryBytes: reader.opts.entryBytes, maxPage: hex(xen.maxPage), entries };
+}
+
 export async function frameInfoResult(xen: XenSystem, mfn: bigint): Promise<XenFrameInfoResult> {
   const f = await xen.pageInfo(mfn);
   const m2p = (await xen.m2p().read(mfn, mfn + 1n))[0];

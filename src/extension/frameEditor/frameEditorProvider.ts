@@ -7,6 +7,15 @@ import { DumpFrameSource } from '../../frames/dumpFrameSource';
 import type { SessionTracker } from '../session/sessionTracker';
 import { FrameDocument } from './frameDocument';
 import { frameEditorHtml } from './frameEditorHtml';
+import type { XenFrameInfoResult } from '../../shared/xenRequests';
+import type { TrackedSession } from '../session/sessionTracker';
+import { VALIDATED_WARNING } from '../../xenText/xenText';
+import { pageInfoLines } from '../../xenText/viewText';
+
+/** Where the editor asks for a frame's page_info (the Xen session cache), when the session debugs a Xen. */
+export interface XenFrameInfo {
+  frameInfo(t: TrackedSession, mfn: bigint): Promise<XenFrameInfoResult | undefined>;
+}
 
 export const FRAME_VIEW_TYPE = 'hyperframe.frame';
 const hex = (v: bigint): string => `0x${v.toString(16)}`;
@@ -23,10 +32,14 @@ export class FrameEditorProvider implements vscode.CustomEditorProvider<FrameDoc
   /** Each open document's webviews, to tell them what changed. */
   private readonly panels = new Map<FrameDocument, Set<vscode.WebviewPanel>>();
 
+  /** Frames whose first edit the user allowed although Xen validated them as page tables. */
+  private readonly allowed = new WeakMap<FrameDocument, Set<string>>();
+
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly tracker: SessionTracker,
     private readonly log: vscode.OutputChannel,
+    private readonly xen?: XenFrameInfo,
   ) {}
 
   async openCustomDocument(uri: vscode.Uri, context: vscode.CustomDocumentOpenContext): Promise<FrameDocument> {
@@ -42,6 +55,7 @@ export class FrameEditorProvider implements vscode.CustomEditorProvider<FrameDoc
     set.add(panel);
     this.panels.set(doc, set);
     const post = (m: ToWebview): void => void panel.webview.postMessage(m);
+    let showing: bigint | undefined;
     const subs = [
       panel.webview.onDidReceiveMessage((raw: unknown) => {
         const parsed = parseFromWebview(raw);
@@ -49,13 +63,17 @@ export class FrameEditorProvider implements vscode.CustomEditorProvider<FrameDoc
           this.log.appendLine(`frame editor: refused a message from the webview: ${parsed.error}`);
           return;
         }
+        if (parsed.message.type === 'showing') showing = BigInt(parsed.message.frame);
         void this.onMessage(doc, panel, parsed.message, post).catch((e: unknown) => post({ type: 'message', level: 'error', text: errorText(e) }));
       }),
       // A stop, a run or the end of the session: what may be edited changes, and the bytes may have.
       this.tracker.onDidChangeState((t) => {
         if (t.client.id !== doc.sessionId) return;
         post({ type: 'state', readOnly: doc.readOnlyReason() });
-        if (t.snapshot.state === 'stopped') this.notifyChanged(doc, 0n, 0);
+        if (t.snapshot.state === 'stopped') {
+          this.notifyChanged(doc, 0n, 0);
+          if (showing !== undefined) void this.postNote(doc, showing, post);
+        }
       }),
       this.tracker.onDidChangeMemory((m) => {
         if (m.session.client.id === doc.sessionId) this.notifyChanged(doc, 0n, 0);
@@ -119,7 +137,10 @@ export class FrameEditorProvider implements vscode.CustomEditorProvider<FrameDoc
         await this.edit(doc, BigInt(m.pa), m.value, post);
         return;
       case 'showing':
-        if (doc.sessionId) panel.title = `Frame ${m.frame}`;
+        if (doc.sessionId) {
+          panel.title = `Frame ${m.frame}`;
+          await this.postNote(doc, BigInt(m.frame), post);
+        }
         return;
       case 'openFrame':
         if (!doc.sessionId) return;
@@ -131,10 +152,45 @@ export class FrameEditorProvider implements vscode.CustomEditorProvider<FrameDoc
     }
   }
 
+  /** The frame's page_info in the header, when the session debugs a Xen (nothing otherwise). */
+  private async postNote(doc: FrameDocument, frame: bigint, post: (m: ToWebview) => void): Promise<void> {
+    const info = await this.frameInfo(doc, frame);
+    if (info) post({ type: 'frameNote', frame: hex(frame), lines: pageInfoLines(info), warning: info.validatedPageTable });
+  }
+
+  private async frameInfo(doc: FrameDocument, frame: bigint): Promise<XenFrameInfoResult | undefined> {
+    const t = doc.sessionId ? this.tracker.get(doc.sessionId) : undefined;
+    if (!t || !this.xen) return undefined;
+    return this.xen.frameInfo(t, frame >> 12n).catch(() => undefined);
+  }
+
+  /** Xen validated this frame as a page table: the first edit asks before it bypasses Xen's counts. */
+  private async editAllowed(doc: FrameDocument, pa: bigint): Promise<boolean> {
+    const frame = hex(pa & ~0xfffn);
+    const allowed = this.allowed.get(doc) ?? new Set<string>();
+    this.allowed.set(doc, allowed);
+    if (allowed.has(frame)) return true;
+    const info = await this.frameInfo(doc, pa);
+    if (!info?.validatedPageTable) return true;
+    const go = await vscode.window.showWarningMessage(
+      `Frame ${frame} (mfn ${info.mfn}) is a ${info.typeInfo.type} of d${info.owner?.domain ?? '?'} that Xen has validated. ${VALIDATED_WARNING}`,
+      { modal: true },
+      'Edit Anyway',
+    );
+    if (go !== 'Edit Anyway') return false;
+    allowed.add(frame);
+    return true;
+  }
+
   private async edit(doc: FrameDocument, pa: bigint, value: number, post: (m: ToWebview) => void): Promise<void> {
     const refused = doc.readOnlyReason();
     if (refused) {
       post({ type: 'message', level: 'error', text: `not edited: ${refused}` });
+      this.notifyChanged(doc, pa, 1);
+      return;
+    }
+    if (!(await this.editAllowed(doc, pa))) {
+      post({ type: 'message', level: 'info', text: 'not edited: the frame is a page table Xen validated' });
       this.notifyChanged(doc, pa, 1);
       return;
     }

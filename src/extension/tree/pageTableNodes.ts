@@ -55,6 +55,17 @@ export interface EntryNode extends Base {
   entry: TableEntry;
   /** Bytes of VA the entry covers. */
   coverage: bigint;
+  /** Words a hook adds after the badges (Xen's region on a reserved slot, the pfn of the frame). */
+  note?: string;
+}
+
+/**
+ * What other views add to the tree without knowing its internals: words beside a table's entries
+ * (asked once per table load) and more tooltip text for one entry (asked when it is hovered).
+ */
+export interface TreeHooks {
+  annotate?(root: RootNode, table: PageTableResult): Promise<Map<number, string> | undefined>;
+  tooltip?(node: EntryNode): Promise<string | undefined>;
 }
 
 /** A line that is not an entry: a folded run of empty entries, "show more", "n hidden", a message. */
@@ -94,7 +105,10 @@ export class TableLoader {
   /** How many children each table shows (grows with "Show more…"); kept across stops. */
   private readonly limits = new Map<string, number>();
 
-  constructor(private readonly options: () => TreeOptions) {}
+  constructor(
+    private readonly options: () => TreeOptions,
+    private readonly hooks: TreeHooks = {},
+  ) {}
 
   clear(): void {
     this.tables.clear();
@@ -143,9 +157,12 @@ export class TableLoader {
     const coverage = BigInt(t.coverage);
     const root = rootOf(node);
     const kids = tableChildren(t.entries, { showNotPresent, limit: this.limits.get(node.id) ?? pageSize, count: t.count });
+    // A hook that fails adds nothing: the tables matter more than the words beside them.
+    const notes = await this.hooks.annotate?.(root, t).catch(() => undefined);
     return kids.map((k): TreeNode => {
       if (k.kind === 'entry') {
-        return { type: 'entry', id: `${node.id}/${k.entry.index}`, session: node.session, root, parent: node, mode: t.mode, entry: k.entry, coverage };
+        const note = notes?.get(k.entry.index);
+        return { type: 'entry', id: `${node.id}/${k.entry.index}`, session: node.session, root, parent: node, mode: t.mode, entry: k.entry, coverage, ...(note ? { note } : {}) };
       }
       const id = k.kind === 'emptyRun' ? `${node.id}/empty-${k.first}` : `${node.id}/${k.kind}`;
       return { type: 'info', id, session: node.session, parent: node, info: k.kind === 'more' ? { ...k, step: pageSize } : k };

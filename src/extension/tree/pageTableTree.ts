@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { RootsResult } from '../../shared/dapRequests';
 import type { SessionTracker, TrackedSession } from '../session/sessionTracker';
 import { emptyRunLabel, entryDescription, entryIcon, entryLabel, entryTooltip, type EntryIcon, modeName, vcpuRootLabel } from './entryText';
-import { type EntryNode, type InfoNode, type RootNode, type RootSpec, type SessionNode, type TableNode, TableLoader, tableOf, type TreeNode, type TreeOptions } from './pageTableNodes';
+import { type EntryNode, type InfoNode, type RootNode, type RootSpec, type SessionNode, type TableNode, TableLoader, tableOf, type TreeHooks, type TreeNode, type TreeOptions } from './pageTableNodes';
 import { type PinnedRoot, resolvePinned } from './pinnedRoots';
 
 export const VIEW_ID = 'hyperframe.pageTables';
@@ -44,9 +44,10 @@ export class PageTableTree implements vscode.TreeDataProvider<TreeNode>, vscode.
   constructor(
     private readonly tracker: SessionTracker,
     private readonly memento: vscode.Memento,
+    private readonly hooks: TreeHooks = {},
   ) {
     this.showNotPresent = vscode.workspace.getConfiguration('hyperframe').get<boolean>('tree.showNotPresent', false);
-    this.loader = new TableLoader(() => this.options());
+    this.loader = new TableLoader(() => this.options(), hooks);
     this.disposables.push(
       this.changed,
       tracker.onDidChangeState(() => this.refresh()),
@@ -161,6 +162,14 @@ export class PageTableTree implements vscode.TreeDataProvider<TreeNode>, vscode.
     }
   }
 
+  /** The hooks' tooltip text, asked only when an entry is hovered. */
+  async resolveTreeItem(item: vscode.TreeItem, node: TreeNode): Promise<vscode.TreeItem> {
+    if (node.type !== 'entry' || !this.hooks.tooltip) return item;
+    const more = await this.hooks.tooltip(node).catch(() => undefined);
+    if (more && item.tooltip instanceof vscode.MarkdownString) item.tooltip.appendMarkdown(`\n\n${more}`);
+    return item;
+  }
+
   getParent(node: TreeNode): TreeNode | undefined {
     return node.type === 'session' ? undefined : node.parent;
   }
@@ -273,7 +282,7 @@ function entryItem(node: EntryNode, expandable: boolean): vscode.TreeItem {
   const e = node.entry;
   const item = new vscode.TreeItem(entryLabel(node.mode, e, node.coverage), expandable ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
   item.id = node.id;
-  item.description = entryDescription(e);
+  item.description = node.note ? `${entryDescription(e)} · ${node.note}` : entryDescription(e);
   const tip = new vscode.MarkdownString(entryTooltip(node.mode, e, node.coverage));
   tip.supportThemeIcons = false;
   item.tooltip = tip;
