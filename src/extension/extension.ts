@@ -12,6 +12,7 @@ import { registerTextDecoding } from './text/textProviders';
 import { PageTableTree, VIEW_ID } from './tree/pageTableTree';
 import { registerTreeCommands } from './tree/treeCommands';
 import { registerXen } from './xen/registerXen';
+import { xenHover } from './xen/xenHover';
 import { XenSessionCache } from './xen/xenSessionCache';
 import { xenTreeHooks } from './xen/xenTreeHooks';
 
@@ -35,7 +36,7 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerTreeCommands(tree, view, tracker, docs),
     ...registerXen(tracker, xen, tree, view),
     vscode.commands.registerCommand('hyperframe.decodeEntry', () => decodeEntryCommand(tracker, docs)),
-    registerTextDecoding(tracker),
+    registerTextDecoding(tracker, xenHover(xen, () => tracker.active())),
     log,
     vscode.window.registerCustomEditorProvider(FRAME_VIEW_TYPE, frames, { supportsMultipleEditorsPerDocument: false, webviewOptions: { retainContextWhenHidden: true } }),
     vscode.commands.registerCommand('hyperframe.openFrame', (args?: OpenFrameArgs) =>

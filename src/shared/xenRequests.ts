@@ -68,6 +68,8 @@ export interface XenDomainsResult {
   build: XenBuildInfo;
   /** VA of the `domain_list` variable. */
   domainList: Hex;
+  /** Xen's own tables: `idle_pg_table`'s VA and the physical address of that top-level table. */
+  idlePgTable: { va: Hex; pa: Hex };
   domains: XenDomainInfo[];
 }
 

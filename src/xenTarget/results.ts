@@ -31,6 +31,7 @@ export async function domainsResult(xen: XenSystem): Promise<XenDomainsResult> {
   return {
     build: buildInfo(xen),
     domainList: hex(xen.domainListVa()),
+    idlePgTable: { va: hex(xen.idlePgTableVa), pa: hex(xen.idlePgTable) },
     domains: domains.map((d) => ({
       id: d.id,
       type: d.hvm ? 'hvm' : 'pv',

@@ -48,7 +48,9 @@ export class XenSystem {
     readonly symbols: SymbolTable,
     /** Xen VAs, read through idle_pg_table. */
     readonly mem: AddressSpaceReader,
+    /** Physical address of idle_pg_table, and its VA. */
     readonly idlePgTable: bigint,
+    readonly idlePgTableVa: bigint,
     readonly buildId: string | undefined,
     private readonly known: XenBuild | undefined,
     readonly layout: XenLayout,
@@ -76,7 +78,7 @@ export class XenSystem {
     const bottom = await u64('pfn_pdx_bottom_mask', 8);
     const pdx = shift === undefined || bottom === undefined ? NO_PDX_COMPRESSION : { pfnPdxHoleShift: Number(shift), pfnPdxBottomMask: bottom };
     const maxPage = (await u64('max_page', 8)) ?? 0n;
-    return new XenSystem(target, symbols, mem, idlePa, buildId, build, layout, pdx, maxPage);
+    return new XenSystem(target, symbols, mem, idlePa, idleVa, buildId, build, layout, pdx, maxPage);
   }
 
   /** The build whose offsets apply, or a clear refusal naming what is running. */

@@ -147,3 +147,21 @@ export function checkItem(r: XenP2mResult): ItemText | undefined {
     ? { label: `M2P check: ${c.mismatches.length} of ${c.checked} mapped pfns disagree`, tooltip: c.mismatches.slice(0, 50).map((m) => `pfn ${m.pfn} → mfn ${m.mfn}, m2p ${m.m2p}`).join('\n') }
     : { label: `M2P check: m2p[p2m[pfn]] == pfn for all ${c.checked} mapped pfns` };
 }
+
+// ---- hovers ----
+
+/** Xen's part of an x86_64 address space: PML4 slots 256-271 (Linux leaves them to the hypervisor). */
+const XEN_HALF_START = 0xffff_8000_0000_0000n;
+const XEN_HALF_END = 0xffff_8800_0000_0000n;
+
+/** The hover's Xen line for a number that lies in Xen's slots: which region of `layout`, and what it holds. */
+export function xenHoverLine(value: bigint, layout: XenLayout): string | undefined {
+  if (value < XEN_HALF_START || value >= XEN_HALF_END) return undefined;
+  const line = regionHoverLine(value, layout);
+  return line ? `${layout.name}: ${line}` : undefined;
+}
+
+/** The hover's line for an MFN: the pfn its owner maps it at, by the M2P. */
+export function m2pHoverLine(mfn: bigint, e: { kind: string; pfn?: string; meaning: string }): string {
+  return e.kind === 'pfn' ? `mfn ${h(mfn)} → pfn ${e.pfn} (M2P)` : `mfn ${h(mfn)}: ${e.meaning}`;
+}

@@ -47,7 +47,10 @@ export function domainLine(d: XenDomainInfo): string {
 
 export function domainsLines(r: XenDomainsResult): string[] {
   const id = r.build.buildId ? `, build-id ${r.build.buildId}` : '';
-  const out = [`# ${r.build.name}${id}; domain_list ${r.domainList}`];
+  const out = [
+    `# ${r.build.name}${id}; domain_list ${r.domainList}`,
+    `# Xen's own tables: idle_pg_table ${r.idlePgTable.va} at PA ${r.idlePgTable.pa} (hyperframe walk --root ${r.idlePgTable.pa} --mode long4)`,
+  ];
   for (const d of r.domains) out.push(domainLine(d), ...d.vcpus.map((v) => `  ${vcpuLine(v)}`));
   if (!r.domains.length) out.push('(no domains on domain_list)');
   return out;

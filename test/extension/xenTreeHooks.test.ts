@@ -56,3 +56,16 @@ describe("the Page Tables tree's Xen words", () => {
     expect(await hooks.tooltip!({ session: { id: 's1' }, entry: l4.entries[0] } as unknown as EntryNode)).toBeUndefined();
   });
 });
+
+describe("the hover's Xen lines", () => {
+  it("names the region of a value in Xen's slots, offline too, and gives an MFN's pfn in a Xen session", async () => {
+    const { xenHover } = await import('../../src/extension/xen/xenHover');
+    const offline = xenHover(new XenSessionCache(), () => undefined);
+    expect(await offline.lines(0xffff_8300_0000_1000n, false)).toEqual(['Xen 4.17 x86_64: Xen direct-map (+0x1000, PML4 slot 262): 1:1 direct mapping of all physical memory (offsets PDX-compressed)']);
+    expect(await offline.lines(0xffff_8880_0000_1000n, false)).toEqual([]);
+    const s = session(true);
+    const live = xenHover(new XenSessionCache(), () => s);
+    expect(await live.lines(0x30123n, true)).toEqual(['mfn 0x30123 → pfn 0x123 (M2P)']);
+    expect(await live.lines(0x30123n, false)).toEqual([]);
+  });
+});

@@ -74,6 +74,8 @@ let shellSeq = 0;
 /** Runs a command in dom0's shell and returns its output lines (Xen's own log lines dropped). */
 export async function dom0Shell(g: BootedXen, command: string, timeoutMs = 60_000): Promise<string[]> {
   const tag = `HF-OUT-${++shellSeq}`;
+  // Typed before the shell's first prompt, characters are lost: wait for one.
+  await g.waitSerial(DOM0_PROMPT, timeoutMs);
   const from = g.serial().length;
   // The shell computes the markers ($((0)) → 0), so the echoed command line never holds them.
   g.type(`echo ${tag}-B$((0)); ${command}; echo ${tag}-E$((0))`);

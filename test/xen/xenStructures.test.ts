@@ -92,14 +92,31 @@ describe('Xen 4.17 structures against Xen\'s debug keys and dom0\'s own reports 
     // What the user reads: the same numbers in the words of Xen's own dump.
     const text = await cli('domains', ...sources());
     const q0 = q[0];
-    expect(text.out.split('\n').slice(0, 2)).toEqual([
+    expect(text.out.split('\n').slice(0, 3)).toEqual([
       `# ${DEBIAN_XEN_4177.name}, build-id ${DEBIAN_XEN_4177.buildId}; domain_list ${r!.domainList}`,
+      `# Xen's own tables: idle_pg_table ${h((await loadSymbolFiles([xenSyms])).lookup('idle_pg_table')!.va)} at PA ${r!.idlePgTable.pa} (hyperframe walk --root ${r!.idlePgTable.pa} --mode long4)`,
       `d0  PV 64-bit, privileged  nr_pages ${q0.nrPages}  max_pages ${q0.maxPages} (no limit)  xenheap_pages ${q0.xenheapPages}  vCPUs ${q0.vcpus.length} of 2  nr_l4_pages ${d0.nrL4Pages}  refcnt ${q0.refcnt}  struct domain ${d0.va}`,
     ]);
-    expect(text.out.split('\n')[1]).toBe(domainLine(d0));
-    expect(text.out.split('\n')[2]).toMatch(new RegExp(`^  vCPU 0  CPU \\d  \\S.*  guest_table mfn 0x[0-9a-f]+  cr3 0x[0-9a-f]+000$`));
+    expect(text.out.split('\n')[2]).toBe(domainLine(d0));
+    expect(text.out.split('\n')[3]).toMatch(new RegExp(`^  vCPU 0  CPU \\d  \\S.*  guest_table mfn 0x[0-9a-f]+  cr3 0x[0-9a-f]+000$`));
     expect(vcpuLine(d0.vcpus[0])).toContain(`guest_table mfn ${d0.vcpus[0].guestTable}`);
     console.log(`[xen-structures] q: ${JSON.stringify(q.map((d) => ({ ...d, xenPages: d.xenPages.length })), (_k, v: unknown) => (typeof v === 'bigint' ? h(v) : v))}`);
+  }, 240_000);
+
+  it("seed 000: Xen's own tables from idle_pg_table, where map_pages_to_xen mixed 4 KiB and large pages in the direct map", async () => {
+    const d = await json<XenDomainsResult>('domains', ...sources());
+    const walk = await json<{ ranges: { va: string; size: number; pageSize: number }[] }>('walk', '--root', d.idlePgTable.pa, '--mode', 'long4', '--target', b.target);
+    const DIRECT = 0xffff_8300_0000_0000n;
+    const ram = walk.ranges.filter((r) => BigInt(r.va) >= DIRECT && BigInt(r.va) < DIRECT + (1n << 40n));
+    // Small pages where a 2 MiB frame is not all RAM (the first megabyte, the end of RAM), large ones between.
+    const pairs = ram.slice(1).filter((r, i) => BigInt(ram[i].va) + BigInt(ram[i].size) === BigInt(r.va) && ram[i].pageSize === 4096 && r.pageSize >= 2 << 20);
+    expect(pairs.length, 'a run of 4 KiB pages followed at once by a large page').toBeGreaterThan(0);
+    expect(ram.some((r) => r.pageSize === 4096) && ram.some((r) => r.pageSize >= 2 << 20)).toBe(true);
+    const text = (await cli('walk', '--root', d.idlePgTable.pa, '--mode', 'long4', '--target', b.target)).out.split('\n');
+    const at = text.findIndex((l) => l.startsWith(`0x${BigInt(pairs[0].va).toString(16).padStart(16, '0')}-`));
+    expect(text[at - 1]).toMatch(/ x 4K$/);
+    expect(text[at]).toMatch(/ x (2M|1G)$/);
+    console.log(`[xen-structures] idle_pg_table ${d.idlePgTable.pa}: ${ram.length} direct-map ranges; ${text[at - 1]} / ${text[at]}`);
   }, 240_000);
 
   it("frame: every XenPage's caf/taf as q prints them; dom0's live L4 is an L4 table, validated and pinned; nr_l4_pages counts dom0's validated L4 frames but the boot one", async () => {

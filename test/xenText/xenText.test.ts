@@ -9,6 +9,7 @@ import { domainsLines, frameInfoLines, m2pLine, p2mLines } from '../../src/xenTe
 const domains: XenDomainsResult = {
   build: { name: 'Xen 4.17.7 (Debian 4.17.7+13-g2445b30a44-0+deb12u1)', version: '4.17.7', buildId: '151b373fd64b321593bf987fd923cd10dabadac4', offsets: 'x' },
   domainList: '0xffff82d04057b380',
+  idlePgTable: { va: '0xffff82d04046e000', pa: '0x3fc6e000' },
   domains: [
     {
       id: 0, type: 'pv', bits: 64, privileged: true, dying: 'alive', totPages: 65536, maxPages: 4294967295, xenheapPages: 2, outstandingPages: 0, extraPages: 0,
@@ -29,6 +30,7 @@ describe('the Xen commands as the user reads them', () => {
   it('domains, in the words of Xen\'s q dump', () => {
     expect(domainsLines(domains)).toEqual([
       '# Xen 4.17.7 (Debian 4.17.7+13-g2445b30a44-0+deb12u1), build-id 151b373fd64b321593bf987fd923cd10dabadac4; domain_list 0xffff82d04057b380',
+      "# Xen's own tables: idle_pg_table 0xffff82d04046e000 at PA 0x3fc6e000 (hyperframe walk --root 0x3fc6e000 --mode long4)",
       'd0  PV 64-bit, privileged  nr_pages 65536  max_pages 4294967295 (no limit)  xenheap_pages 2  vCPUs 2 of 2  nr_l4_pages 4  refcnt 3  struct domain 0xffff83003ffc1000',
       '  vCPU 0  CPU 0  blocked  guest_table mfn 0x32a10  cr3 0x32a10000',
       '  vCPU 1  CPU 1  running  guest_table mfn 0x34d04  user 0x3652c  cr3 0x34d04000',

@@ -7,6 +7,11 @@ import { commandUri } from '../documents/addressSpace';
 import type { SessionTracker } from '../session/sessionTracker';
 import { type LiveTranslate, sessionTranslate } from './liveTranslate';
 
+/** The Xen lines of a hover (xen/xenHover.ts): the region a number lies in, an MFN's pfn. */
+export interface XenHover {
+  lines(value: bigint, isMfn: boolean): Promise<string[]>;
+}
+
 /** Languages with hovers when the setting is left alone (package.json holds the same default). */
 const DEFAULT_LANGUAGES = ['c', 'cpp', 'asm', 'asm-intel-x86-generic', 'asm-collection', 'log', 'plaintext'];
 
@@ -21,16 +26,22 @@ function selector(): vscode.DocumentSelector {
 }
 
 class NumberHover implements vscode.HoverProvider {
-  constructor(private readonly live: LiveTranslate) {}
+  constructor(
+    private readonly live: LiveTranslate,
+    private readonly xen?: XenHover,
+  ) {}
 
   async provideHover(doc: vscode.TextDocument, pos: vscode.Position, cancel: vscode.CancellationToken): Promise<vscode.Hover | undefined> {
     const opts = decodeOptions();
-    const target = hoverTarget(doc.lineAt(pos.line).text, pos.character, opts);
+    const line = doc.lineAt(pos.line).text;
+    const target = hoverTarget(line, pos.character, opts);
     if (!target) return undefined;
     const { token, entryLike } = target;
-    const live = await this.live.translate(token.value);
+    const isMfn = frameLinksIn(line).some((l) => l.kind === 'mfn' && l.start <= token.start && token.end <= l.end);
+    const [live, xenLines] = await Promise.all([this.live.translate(token.value), this.xen?.lines(token.value, isMfn).catch(() => []) ?? []]);
     if (cancel.isCancellationRequested) return undefined;
-    const md = new vscode.MarkdownString(hoverMarkdown(token.value, opts, { entryLike, live }));
+    const xenText = xenLines.length ? `**Xen**: ${xenLines.join('  \n')}\n\n` : '';
+    const md = new vscode.MarkdownString(xenText + hoverMarkdown(token.value, opts, { entryLike, live }));
     return new vscode.Hover(md, new vscode.Range(pos.line, token.start, pos.line, token.end));
   }
 }
@@ -91,9 +102,9 @@ class FrameLinks implements vscode.DocumentLinkProvider {
  * hints after values that look like entries, links on frame-looking values. Registered again when
  * the languages setting changes; hints are asked for again when a decode setting changes.
  */
-export function registerTextDecoding(tracker: SessionTracker): vscode.Disposable {
+export function registerTextDecoding(tracker: SessionTracker, xen?: XenHover): vscode.Disposable {
   let registered: vscode.Disposable[] = [];
-  const hover = new NumberHover(sessionTranslate(tracker));
+  const hover = new NumberHover(sessionTranslate(tracker), xen);
   const inlays = new EntryInlays();
   const links = new FrameLinks(tracker);
   const register = (): void => {
