@@ -45,6 +45,8 @@ let pendingNibble: number | undefined;
 let column: 'hex' | 'ascii' = 'hex';
 let selectedEntry = 0;
 let entries: TableEntry[] | undefined;
+/** Words the host adds beside each entry (a Xen frame's pfn, Xen's region), by position. */
+let entryNotes: string[] | undefined;
 const history: { frame: bigint; table?: TableView; view: 'bytes' | 'table' }[] = [];
 let historyAt = -1;
 const pages = new Map<bigint, { data?: Uint8Array; unreadable?: boolean; error?: string }>();
@@ -344,6 +346,7 @@ async function loadTable(): Promise<void> {
   const r = await request({ type: 'decodeTable', pa: hex(frame), table });
   if (want.frame !== frame || want.table !== table) return;
   entries = r.ok ? r.entries : undefined;
+  entryNotes = r.ok ? r.notes : undefined;
   if (!r.ok) toast(r.error, 'error');
   render();
 }
@@ -387,6 +390,7 @@ function renderTable(): void {
       });
       to.append(a);
     }
+    if (entryNotes?.[i]) to.append(el('span', 'xen', ` · ${entryNotes[i]}`));
     tr.append(to, el('td', 'flags', [...e.flags, ...(e.reserved !== '0x0' ? [`RSVD ${e.reserved}`] : []), ...(e.memoryType && e.kind === 'page' ? [e.memoryType] : [])].join(' ')));
     tr.addEventListener('click', () => {
       selectedEntry = i;

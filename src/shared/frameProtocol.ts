@@ -59,7 +59,8 @@ export type FromWebview = WebviewRequest | WebviewNotification;
 // ---- host → webview ----
 
 export type HostReply =
-  | { type: 'reply'; id: number; ok: true; data?: string; unreadable?: number; entries?: TableEntry[]; entry?: TableEntry }
+  /** `notes`: words beside `entries` by position (a Xen frame's pfn), when the host has some. */
+  | { type: 'reply'; id: number; ok: true; data?: string; unreadable?: number; entries?: TableEntry[]; notes?: string[]; entry?: TableEntry }
   | { type: 'reply'; id: number; ok: false; error: string };
 
 export type HostNotification =

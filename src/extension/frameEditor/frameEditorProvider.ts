@@ -8,6 +8,7 @@ import type { SessionTracker } from '../session/sessionTracker';
 import { FrameDocument } from './frameDocument';
 import { frameEditorHtml } from './frameEditorHtml';
 import type { XenFrameInfoResult } from '../../shared/xenRequests';
+import type { PagingModeName, TableEntry } from '../../shared/dapRequests';
 import type { TrackedSession } from '../session/sessionTracker';
 import { VALIDATED_WARNING } from '../../xenText/xenText';
 import { pageInfoLines } from '../../xenText/viewText';
@@ -15,6 +16,8 @@ import { pageInfoLines } from '../../xenText/viewText';
 /** Where the editor asks for a frame's page_info (the Xen session cache), when the session debugs a Xen. */
 export interface XenFrameInfo {
   frameInfo(t: TrackedSession, mfn: bigint): Promise<XenFrameInfoResult | undefined>;
+  /** Words beside a table's entries by index (undefined outside a Xen session). */
+  entryNotes(t: TrackedSession, table: { mode: PagingModeName; level: number; entries: readonly TableEntry[] }): Promise<Map<number, string> | undefined>;
 }
 
 export const FRAME_VIEW_TYPE = 'hyperframe.frame';
@@ -122,7 +125,8 @@ export class FrameEditorProvider implements vscode.CustomEditorProvider<FrameDoc
           const pa = BigInt(m.pa);
           const r = await doc.read(pa, tableBytes(mode, m.table.level));
           const entries = tableEntries(r.data, mode, m.table.level, { table: pa, baseVa: BigInt(m.table.baseVa), all: true });
-          post({ type: 'reply', id: m.id, ok: true, entries });
+          const notes = await this.entryNotes(doc, { mode, level: m.table.level, entries });
+          post({ type: 'reply', id: m.id, ok: true, entries, ...(notes ? { notes } : {}) });
         } catch (e) {
           post({ type: 'reply', id: m.id, ok: false, error: errorText(e) });
         }
@@ -156,6 +160,14 @@ export class FrameEditorProvider implements vscode.CustomEditorProvider<FrameDoc
   private async postNote(doc: FrameDocument, frame: bigint, post: (m: ToWebview) => void): Promise<void> {
     const info = await this.frameInfo(doc, frame);
     if (info) post({ type: 'frameNote', frame: hex(frame), lines: pageInfoLines(info), warning: info.validatedPageTable });
+  }
+
+  /** The Xen words beside each entry (pfn, Xen's region), when the session debugs a Xen. */
+  private async entryNotes(doc: FrameDocument, table: Parameters<XenFrameInfo['entryNotes']>[1]): Promise<string[] | undefined> {
+    const t = doc.sessionId ? this.tracker.get(doc.sessionId) : undefined;
+    if (!t || !this.xen) return undefined;
+    const notes = await this.xen.entryNotes(t, table).catch(() => undefined);
+    return notes ? table.entries.map((e) => notes.get(e.index) ?? '') : undefined;
   }
 
   private async frameInfo(doc: FrameDocument, frame: bigint): Promise<XenFrameInfoResult | undefined> {

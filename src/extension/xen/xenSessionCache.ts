@@ -2,9 +2,10 @@
  * Which sessions debug a Xen the adapter can read, and its domains, asked once per stop. No
  * `vscode`: the views and the tree hooks share one cache, and tests give it a fake session.
  */
-import type { ArgsOf, RequestName, ResultOf } from '../../shared/dapRequests';
+import type { ArgsOf, PagingModeName, RequestName, ResultOf, TableEntry } from '../../shared/dapRequests';
 import type { XenDomainsResult, XenFrameInfoResult } from '../../shared/xenRequests';
 import { layoutFor, type XenLayout } from '../../xen';
+import { xenEntryNotes } from './xenTreeHooks';
 
 /** What the cache needs of a tracked session. */
 export interface XenTracked {
@@ -49,6 +50,12 @@ export class XenSessionCache {
   async frameInfo(t: XenTracked, mfn: bigint): Promise<XenFrameInfoResult | undefined> {
     if (!(await this.isXen(t))) return undefined;
     return t.client.request('hyperframe/xen/frameInfo', { mfn: `0x${mfn.toString(16)}` });
+  }
+
+  /** The Xen words beside a table's entries (xenTreeHooks.ts), when the session debugs a Xen. */
+  async entryNotes(t: XenTracked, table: { mode: PagingModeName; level: number; entries: readonly TableEntry[] }): Promise<Map<number, string> | undefined> {
+    if (!(await this.isXen(t))) return undefined;
+    return xenEntryNotes(this, t, table);
   }
 
   forget(sessionId: string): void {
