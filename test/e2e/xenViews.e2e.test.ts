@@ -51,7 +51,7 @@ describe.skipIf(unavailable)('the Xen views on Xen 4.17 with a PV dom0', () => {
     expect(rows[0]).toBe(`${DEBIAN_XEN_4177.name}  build-id ${DEBIAN_XEN_4177.buildId!.slice(0, 12)}…`);
     expect(rows[1]).toBe("Xen's own tables (idle_pg_table)  the idle vCPUs’ root");
     expect(rows[2]).toBe(`Domain 0  PV 64-bit, privileged · ${d0.nrPages} pages · ${d0.vcpus.length} vCPUs`);
-    expect(rows[3]).toMatch(/^vCPU 0  CPU [01] · (blocked|running|runnable)( \S+)* · L4 mfn 0x[0-9a-f]+$/);
+    expect(rows[3]).toMatch(/^vCPU 0 {2}CPU [01] · (blocked|running|runnable)( \S+)* · L4 mfn 0x[0-9a-f]+$/);
     await vs.screenshot('xen-domains');
   });
 
