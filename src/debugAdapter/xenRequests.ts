@@ -32,7 +32,8 @@ async function guest(a: RequestArgs, ctx: SessionContext, command: string): Prom
   const domain = optInt(a, 'domain', command);
   const xen = xenSymbol(ctx.symbols, 'idle_pg_table') ? await openXen(ctx) : undefined;
   if (domain !== undefined && !xen) throw new HyperFrameError('BAD_ARGUMENT', `${command}: 'domain' needs the hypervisor's symbols (xen-syms in 'symbols')`);
-  return PvGuest.open(ctx.target, ctx.symbols, xen, { domain, vcpu: optInt(a, 'vcpu', command) ?? ctx.currentVcpu() });
+  // Without 'vcpu', the guest is found where its symbols translate (a CPU in Xen's idle tables has none).
+  return PvGuest.open(ctx.target, ctx.symbols, xen, { domain, vcpu: optInt(a, 'vcpu', command) });
 }
 
 export const XEN_HANDLERS: { [K in keyof XenRequests]: XenHandler<K> } = {

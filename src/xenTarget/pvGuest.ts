@@ -66,13 +66,33 @@ export class PvGuest {
       if (!v) throw new HyperFrameError('TARGET', `d${domain.id} has no vCPU with a guest_table`);
       return make(v.guestTableMfn << 12n, `d${domain.id} vCPU ${v.id}'s guest_table (mfn ${hex(v.guestTableMfn)})`, domain);
     }
-    const vcpu = opts.vcpu ?? 0;
-    const regs = await target.controlRegs(vcpu);
-    const m = modeFromRegs(regs);
-    if ((m.mode as PagingMode) !== 'long4') throw new HyperFrameError('TARGET', `vCPU ${vcpu} is in ${m.mode}: a 64-bit PV guest runs in 4-level paging`);
-    let domain: DomainState | undefined;
-    if (xen?.buildKnown) domain = (await xen.domains()).find((d) => d.vcpus.some((v) => v.guestTableMfn << 12n === m.root));
-    return make(m.root, `vCPU ${vcpu}'s CR3 ${hex(regs.cr3)}${domain ? ` (d${domain.id})` : ''}`, domain);
+    const domains = xen?.buildKnown ? await xen.domains() : [];
+    const owner = (root: bigint): DomainState | undefined => domains.find((d) => d.vcpus.some((v) => v.guestTableMfn << 12n === root));
+    const onVcpu = async (vcpu: number): Promise<PvGuest> => {
+      const regs = await target.controlRegs(vcpu);
+      const m = modeFromRegs(regs);
+      if ((m.mode as PagingMode) !== 'long4') throw new HyperFrameError('TARGET', `vCPU ${vcpu} is in ${m.mode}: a 64-bit PV guest runs in 4-level paging`);
+      const domain = owner(m.root);
+      return make(m.root, `vCPU ${vcpu}'s CR3 ${hex(regs.cr3)}${domain ? ` (d${domain.id})` : ''}`, domain);
+    };
+    if (opts.vcpu !== undefined) return onVcpu(opts.vcpu);
+    // A CPU may be idle (on Xen's own tables): the guest is where its kernel's symbols translate,
+    // else, through Xen, on a PV domain's own vCPU tables (dom0 first).
+    const n = await target.vcpuCount();
+    let first: PvGuest | undefined;
+    for (let vcpu = 0; vcpu < n; vcpu++) {
+      const g = await onVcpu(vcpu).catch(() => undefined);
+      if (g?.symbolsApply || (g && !probe && g.domain)) return g;
+      first ??= g;
+    }
+    for (const d of domains.filter((x) => !x.hvm)) {
+      const v = d.vcpus.find((x) => x.guestTableMfn !== 0n);
+      if (!v) continue;
+      const g = await make(v.guestTableMfn << 12n, `d${d.id} vCPU ${v.id}'s guest_table (mfn ${hex(v.guestTableMfn)})`, d);
+      if (g.symbolsApply || !probe) return g;
+    }
+    if (first) return first;
+    throw new HyperFrameError('TARGET', 'no vCPU runs in 4-level paging: there is no 64-bit PV guest to read');
   }
 
   /** A guest kernel symbol's address, when the symbols describe this guest. */
