@@ -1,5 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -196,6 +197,24 @@ describe('hyperframe on a raw image', () => {
     expect(r.err).toMatch(msg);
     expect(r.code).toBe(2);
     expect(r.err.split('\n')).toHaveLength(1);
+  });
+});
+
+describe('hyperframe on a live target that is not there', () => {
+  it('a refused connection names the host and port tried and how to start QEMU with its stub', async () => {
+    // A port that was free a moment ago: nothing listens on it.
+    const port = await new Promise<number>((resolve) => {
+      const srv = createServer().listen(0, '127.0.0.1', () => {
+        const p = (srv.address() as AddressInfo).port;
+        srv.close(() => resolve(p));
+      });
+    });
+    const r = await run('translate', '0x1000', '--target', `127.0.0.1:${port}`);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(
+      `hyperframe translate: cannot connect to 127.0.0.1:${port}: nothing listens there (ECONNREFUSED). ` +
+        `Start QEMU with its gdbstub on that port: -gdb tcp::${port} (-s listens on 1234); add -S to hold the guest before its first instruction`,
+    );
   });
 });
 
