@@ -125,17 +125,22 @@ function parseSymbols(
       type,
       binding: symBinding(info >> 4),
       module,
-      ...extentOf(shndx, sections, bias),
+      ...extentOf(shndx, value, sections, bias),
     });
   }
   return out;
 }
 
-/** What bounds a symbol's reach: its section's end, or its being absolute (in no section). */
-function extentOf(shndx: number, sections: readonly SectionHeader[], bias: bigint): Pick<Sym, 'sectionEndVa' | 'absolute'> {
+/**
+ * What bounds a symbol's reach: its section's end, or its being absolute (in no section). A
+ * section that does not hold the value (COMMON, XINDEX, a malformed index) bounds nothing.
+ */
+function extentOf(shndx: number, value: bigint, sections: readonly SectionHeader[], bias: bigint): Pick<Sym, 'sectionEndVa' | 'absolute'> {
   if (shndx === SHN_ABS) return { absolute: true };
-  const section = shndx < SHN_LORESERVE ? sections[shndx] : undefined; // COMMON, XINDEX: not known
-  return section ? { sectionEndVa: biasedEnd(section.addr + section.sizeBytes, bias) } : {};
+  const section = shndx < SHN_LORESERVE ? sections[shndx] : undefined;
+  const end = section ? section.addr + section.sizeBytes : 0n;
+  // A label may sit right at its section's end (_etext): it names only itself then.
+  return section && value >= section.addr && value <= end ? { sectionEndVa: biasedEnd(end, bias) } : {};
 }
 
 function symType(stt: number): SymType | undefined {
