@@ -10,6 +10,7 @@ import { parseExpression } from './evaluate/parser';
 import { replCommand, runReplCommand } from './evaluate/repl';
 import { evaluateText, targetEvalEnv } from './evaluate/targetEnv';
 import { hover } from './hover';
+import { rawImageScopes } from './rawImage';
 import { formatMemoryRef, offsetRef, parseMemoryRef, readSpace, type SpaceWrite, virtualRef, writeSpace } from './memoryRefs';
 import { StopState } from './registersCache';
 import { looksLikeAddress, RegisterScopes } from './variablesRegisters';
@@ -44,6 +45,7 @@ export class Inspection {
   }
 
   async scopes(vcpu: number): Promise<DebugProtocol.Scope[]> {
+    if ((await this.ctx.target.vcpuCount()) === 0) return rawImageScopes(this.ctx, this.store);
     return this.registerScopes.scopes(vcpu);
   }
 

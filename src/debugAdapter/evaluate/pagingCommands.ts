@@ -39,7 +39,10 @@ export async function translateCommand(rest: string, env: ReplEnv): Promise<stri
   if (!rest.trim()) throw new HyperFrameError('BAD_ARGUMENT', 'translate takes a virtual address: translate $rip');
   const va = await env.value(rest);
   const paging = await env.state.paging(env.vcpu);
-  if (!paging.spec) return [`vCPU ${env.vcpu}: ${paging.reason}`, `PA ${hex(va)} (virtual = physical)`];
+  if (!paging.spec) {
+    // Paging off: the address is physical. No registers (a raw image) or no CR3: the reason only.
+    return paging.regs?.mode === 'none' ? [`vCPU ${env.vcpu}: ${paging.reason}`, `PA ${hex(va)} (virtual = physical)`] : [paging.reason];
+  }
   const spec = paging.spec;
   const { target } = env.ctx;
   const report = await target.physicalBatch(() => translateReport(va, spec, target.phys));
