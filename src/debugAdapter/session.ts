@@ -14,6 +14,7 @@ import { Debuggee, type EndOptions } from './debuggee';
 import type { ReportedStop } from './execution';
 import { parseAttachConfig, parseLaunchConfig, type SessionConfig } from './launchConfig';
 import { listingOfArgs, setListingBreakpoints, unverifiedBreakpoints } from './stack/listingBreakpoints';
+import { LISTING_MIME_TYPE } from './stack/listings';
 import { openTarget } from './openTarget';
 import { rawImageNote } from './rawImage';
 
@@ -207,7 +208,7 @@ export class HyperFrameSession extends DebugSession {
 
   protected override sourceRequest(response: DebugProtocol.SourceResponse, args: DebugProtocol.SourceArguments): void {
     // A frame's disassembly listing, made with the call stack: no target access, so not queued.
-    this.handle(response, async () => ({ content: this.d.listings.text(args.source?.sourceReference ?? args.sourceReference), mimeType: 'text/x-asm' }));
+    this.handle(response, async () => ({ content: this.d.listings.text(args.source?.sourceReference ?? args.sourceReference), mimeType: LISTING_MIME_TYPE }));
   }
 
   // ---- run control ----
