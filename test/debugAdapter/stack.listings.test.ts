@@ -137,9 +137,10 @@ describe('call-stack listings on long4spin (symbols)', () => {
     const line = lines.findIndex((l) => l.startsWith(`${addr64(SPIN.spin_func_body)}  `)) + 1;
     // VS Code sends back the source it was given (name, path, sourceReference).
     const [bp] = (await c.dc.setBreakpointsRequest({ source: f.source!, breakpoints: [{ line }] })).body.breakpoints;
-    expect(f.source).toMatchObject({ name: 'spin_func (CPU 0).dis', path: 'spin_func (CPU 0).dis' });
+    expect(f.source).toMatchObject({ name: 'spin_func (CPU 0).dis', path: 'disassembly/spin_func (CPU 0).dis' });
     // VS Code makes a breakpoint's URI from the answered source's path (not its name): without a
-    // path the URI is empty, its Breakpoints-view name "" and its folder ".".
+    // path the URI is empty, its Breakpoints-view name "" and its folder "."; with this one the
+    // view reads the listing's name, "disassembly", the line.
     expect(bp).toMatchObject({ verified: true, line, source: { name: f.source!.name, path: f.source!.path, sourceReference: f.source!.sourceReference } });
     // spin_func_body is spin_func + 4 (long4spin.expected, checked against the ELF's symbols there).
     expect(SPIN.spin_func_body - SPIN.spin_func).toBe(4n);
