@@ -5,8 +5,10 @@ import { REGS_HELP, regsCommand } from './regsCommand';
 import { TRANSLATE_HELP, translateCommand } from './translateCommand';
 import { WALK_HELP, walkCommand } from './walkCommand';
 
+/** The same names as the Debug Console's: `decode` (`pte` is its alias, in both), `translate`, `walk`, `regs`. */
 const COMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>> = {
   decode: decodeCommand,
+  pte: decodeCommand,
   translate: translateCommand,
   walk: walkCommand,
   regs: regsCommand,
@@ -23,12 +25,13 @@ ${WALK_HELP}
 ${REGS_HELP}
 
 SOURCE is one of:
-  --target HOST:PORT [--physical auto|qemu|identity|OFFSET] [--symbols FILE]...
+  --target HOST:PORT [--physical auto|qemu|identity|OFFSET]
       a gdb-remote stub (QEMU -gdb tcp::1234): attach, read, detach leaving the VM running.
       --physical says how to reach physical memory (auto: QEMU's physical mode, else identity
       with paging off, else the direct map the --symbols files (xen-syms, vmlinux) reveal).
   --core FILE        an ELF core from QEMU's dump-guest-memory (registers from its notes)
   --raw FILE [--base PA]   a raw physical image (no registers: give --root and --mode)
+  with any of them, --symbols FILE (repeatable): ELF files whose symbols name addresses
 
 Numbers: 0x-prefixed hex or decimal; digits may be grouped with _ or a backtick (0xffff8300\`00000000).
 Exit status: 0 done, 1 no translation, 2 bad input (one line on stderr).`;

@@ -62,6 +62,19 @@ interface Pending {
   timer?: NodeJS.Timeout;
 }
 
+/**
+ * Why a connection failed, in words that say what to do: a refused connection almost always
+ * means QEMU was started without its gdbstub, or on another port.
+ */
+function connectFailure(err: NodeJS.ErrnoException, port: number): string {
+  if (err.code === 'ECONNREFUSED') {
+    const how = port === 1234 ? '-s (or -gdb tcp::1234)' : `-gdb tcp::${port} (-s listens on 1234)`;
+    return `nothing listens there (ECONNREFUSED). Start QEMU with its gdbstub on that port: ${how}; add -S to hold the guest before its first instruction`;
+  }
+  if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') return `the host name does not resolve (${err.code})`;
+  return err.message;
+}
+
 /** `S`/`T` + signal or `W`/`X` + code: the shape of a stop reply, whatever follows (no other answer starts so). */
 export function looksLikeStopReply(payload: string): boolean {
   return /^[STWX][0-9a-fA-F]{2}/.test(payload);
@@ -119,9 +132,9 @@ export class GdbConnection {
         socket.removeAllListeners('error');
         resolve(new GdbConnection(socket, peer, options));
       });
-      socket.once('error', (err) => {
+      socket.once('error', (err: NodeJS.ErrnoException) => {
         clearTimeout(timer);
-        reject(new HyperFrameError('DISCONNECTED', `cannot connect to ${peer}: ${err.message}`));
+        reject(new HyperFrameError('DISCONNECTED', `cannot connect to ${peer}: ${connectFailure(err, port)}`));
       });
     });
   }

@@ -2,6 +2,7 @@ import { hex } from '../util/numbers';
 import { permsText } from './format';
 import type { MappedRange, WalkEvent } from './mappings';
 import type { Translation } from './translate';
+import type { TranslationReport } from './translationReport';
 import type { DecodedEntry } from './types';
 import type { WalkReport } from './walkReport';
 
@@ -24,7 +25,8 @@ export function entryJson(e: DecodedEntry): Record<string, unknown> {
   };
 }
 
-export function translationJson(t: Translation, mode: string, root: bigint): Record<string, unknown> {
+export function translationJson(r: TranslationReport, mode: string, root: bigint): Record<string, unknown> {
+  const t = r.translation;
   return {
     va: hex(t.va),
     mode,
@@ -37,8 +39,18 @@ export function translationJson(t: Translation, mode: string, root: bigint): Rec
       entry: entryJson(s.entry),
     })),
     ...(t.pa !== undefined ? { pa: hex(t.pa), pageSize: Number(t.pageSize), flags: permsText(t.perms!, t.steps.at(-1)?.entry.fields.G === 1) } : {}),
-    ...(t.fault ? { fault: t.fault } : {}),
+    ...(r.pfn !== undefined ? { pfn: hex(r.pfn) } : {}),
+    ...(r.patIndex !== undefined ? { patIndex: r.patIndex } : {}),
+    ...(r.memoryType !== undefined ? { memoryType: r.memoryType, patSource: r.patSource } : {}),
+    ...(t.fault ? { fault: faultJson(t.fault) } : {}),
+    ...(r.entryVa !== undefined && r.entryVaSlot ? { entryVa: hex(r.entryVa), selfMapSlot: r.entryVaSlot.slot } : {}),
+    ...(r.insideSelfMap ? { insideSelfMap: { slotVa: hex(r.insideSelfMap.slot.windowVa), slot: r.insideSelfMap.slot.slot, level: r.insideSelfMap.level } } : {}),
   };
+}
+
+/** Why a walk stopped, without what the memory source threw (not JSON). */
+export function faultJson(f: NonNullable<Translation['fault']>): { reason: string; level?: number; message: string } {
+  return { reason: f.reason, ...(f.level !== undefined ? { level: f.level } : {}), message: f.message };
 }
 
 export function leafJson(e: WalkEvent & { kind: 'leaf' }): Record<string, unknown> {

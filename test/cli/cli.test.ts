@@ -1,11 +1,13 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freebsdPaeCore, XEN_SAMPLE, xenSampleCore } from '../fixtures/sampleDumps';
 import { buildElfCore } from '../helpers/elfCoreWriter';
 import { cli as run } from '../helpers/runCli';
+import { flatElf, STB, STT } from '../symbols/elfWriter';
 
 let dir: string;
 let xen: string;
@@ -98,6 +100,54 @@ describe('hyperframe decode', () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(msg);
     expect(r.err.split('\n')).toHaveLength(1);
+  });
+});
+
+describe('one vocabulary with the Debug Console', () => {
+  it('pte is decode\'s alias; without --level a line (and levelGuessed in JSON) says which level was guessed', async () => {
+    const decode = await run('decode', '0x80000000001001e3', '--mode', 'long4');
+    expect(await run('pte', '0x80000000001001e3', '--mode', 'long4')).toEqual(decode);
+    expect(decode.out.split('\n').at(-1)).toBe("level guessed: 2 (PS (bit 7) is set: read as a large page's PDE; --level N reads it at another level)");
+    expect((await run('decode', '0x1003')).out.split('\n').at(-1)).toBe('level guessed: 1 (PS (bit 7) is clear: read as a PTE; --level N reads it at another level)');
+    expect((await run('decode', '0x1003', '--mode', 'long4', '--level', '1')).out).not.toMatch(/guessed/);
+    expect(JSON.parse((await run('pte', '0x1003', '--mode', 'long4', '--json')).out)).toMatchObject({ level: 1, levelGuessed: true });
+    expect(JSON.parse((await run('decode', '0x1003', '--mode', 'long4', '--level', '1', '--json')).out).levelGuessed).toBeUndefined();
+  });
+
+  it('an unknown option is named once, after the command', async () => {
+    const r = await run('walk', '--core', xen, '--bogus');
+    expect(r.code).toBe(2);
+    expect(r.err).toBe("hyperframe walk: Unknown option '--bogus' ('hyperframe --help' lists what walk takes)");
+  });
+
+  it('translate takes symbols of --symbols files, registers of the vCPU and arithmetic, as the console does', async () => {
+    const syms = join(dir, 'xen-like.syms');
+    writeFileSync(syms, flatElf(64, [{ name: 'xen_text', value: 0xffff82d040001000n, size: 0x1000n, info: (STB.GLOBAL << 4) | STT.FUNC }]));
+    const byNumber = await run('translate', '0xffff82d040001234', '--core', xen, '--json');
+    const bySymbol = await run('translate', 'xen_text+0x234', '--core', xen, '--symbols', syms, '--json');
+    expect(bySymbol.err).toBe('');
+    expect(JSON.parse(bySymbol.out)).toEqual(JSON.parse(byNumber.out));
+    expect(JSON.parse((await run('translate', 'xen_text', '+', '0x234', '--core', xen, '--symbols', syms, '--json')).out).pa).toBe('0x201234');
+    // The sample's vCPU 0 has rip 0xffff82d040000000 (sampleDumps.ts): $rip translates like its value.
+    const rip = JSON.parse((await run('translate', '$rip+0x10', '--core', xen, '--json')).out);
+    expect([rip.va, rip.pa]).toEqual(['0xffff82d040000010', '0x200010']);
+    const miss = await run('translate', 'no_such', '--core', xen, '--symbols', syms);
+    expect([miss.code, miss.err]).toEqual([2, expect.stringMatching(/^hyperframe translate: .*'no_such' is neither a symbol nor a register/)]);
+  });
+
+  it('translate says the PFN, the memory type and the leaf entry\'s VA through the self-map (by hand: slot 258, 0xffff810000000000)', async () => {
+    const j = JSON.parse((await run('translate', '0xffff82d040001234', '--core', xen, '--json')).out);
+    // The leaf is the PDE at index 0 of the PD reached through PML4[261], PDPT[321]: through the
+    // slot its VA is 0xffff810000000000 + (258 << 30) + (va >> 21 & (2^27 - 1)) * 8.
+    const va = 0xffff82d040001234n;
+    const pdeVa = 0xffff810000000000n + (258n << 30n) + ((va >> 21n) & ((1n << 27n) - 1n)) * 8n;
+    expect(j).toMatchObject({ pa: '0x201234', pfn: '0x201', patIndex: 0, memoryType: 'WB', patSource: 'reset', entryVa: `0x${pdeVa.toString(16)}`, selfMapSlot: 258 });
+    const back = JSON.parse((await run('translate', `0x${pdeVa.toString(16)}`, '--core', xen, '--json')).out);
+    expect(back.pa).toBe(j.steps[2].entryAddress);
+    expect(back.insideSelfMap).toEqual({ slotVa: '0xffff810000000000', slot: 258, level: 2 });
+    const text = (await run('translate', '0xffff82d040001234', '--core', xen)).out.split('\n');
+    expect(text).toContain(`  PDE readable at VA 0x${pdeVa.toString(16)} through the self-map slot 258 (0x102)`);
+    expect(text).toContain("  PFN 0x201; memory type WB (PAT entry 0; IA32_PAT taken at its reset value, the guest's is not known; MTRRs may still override)");
   });
 });
 
@@ -196,6 +246,24 @@ describe('hyperframe on a raw image', () => {
     expect(r.err).toMatch(msg);
     expect(r.code).toBe(2);
     expect(r.err.split('\n')).toHaveLength(1);
+  });
+});
+
+describe('hyperframe on a live target that is not there', () => {
+  it('a refused connection names the host and port tried and how to start QEMU with its stub', async () => {
+    // A port that was free a moment ago: nothing listens on it.
+    const port = await new Promise<number>((resolve) => {
+      const srv = createServer().listen(0, '127.0.0.1', () => {
+        const p = (srv.address() as AddressInfo).port;
+        srv.close(() => resolve(p));
+      });
+    });
+    const r = await run('translate', '0x1000', '--target', `127.0.0.1:${port}`);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(
+      `hyperframe translate: cannot connect to 127.0.0.1:${port}: nothing listens there (ECONNREFUSED). ` +
+        `Start QEMU with its gdbstub on that port: -gdb tcp::${port} (-s listens on 1234); add -S to hold the guest before its first instruction`,
+    );
   });
 });
 

@@ -88,18 +88,24 @@ describe('evaluate on long4smp', () => {
   describe('Debug Console commands', () => {
     it('help lists the commands', async () => {
       const h = await repl('help');
-      for (const c of ['pte VALUE', 'translate VA', 'walk [--leaves]', 'phys PA [LEN]', 'regs', 'monitor CMD']) expect(h).toContain(c);
+      for (const c of ['decode VALUE', 'alias: pte', 'translate VA', 'walk [--leaves]', 'phys PA [LEN]', 'regs', 'monitor CMD']) expect(h).toContain(c);
     });
 
-    it('pte decodes by hand-checkable bits', async () => {
-      expect(await repl('pte 0x8000000000900063')).toBe(
+    it('decode (alias pte) decodes by hand-checkable bits, and says which level it guessed', async () => {
+      const decoded =
         'long4 PTE (level 1) 0x8000000000900063: 4 KiB page at 0x900000  P RW A D XD\n' +
-          // No PK field: the vCPU runs with CR4.PKE clear, and pte decodes with its context.
-          '  P=1 RW=1 US=0 PWT=0 PCD=0 A=1 D=1 G=0 PAT=0 AVL=0 AVL_HI=0 XD=1\n' +
-          '  address 0x900000 (page of 4096 bytes); set: P RW A D XD',
-      );
+        // No PK field: the vCPU runs with CR4.PKE clear, and decode uses its context.
+        '  P=1 RW=1 US=0 PWT=0 PCD=0 A=1 D=1 G=0 PAT=0 AVL=0 AVL_HI=0 XD=1\n' +
+        '  address 0x900000 (page of 4096 bytes); set: P RW A D XD';
+      const guessed = '\nlevel guessed: 1 (PS (bit 7) is clear: read as a PTE; --level N reads it at another level)';
+      expect(await repl('pte 0x8000000000900063')).toBe(decoded + guessed);
+      expect(await repl('decode 0x8000000000900063')).toBe(decoded + guessed);
+      expect(await repl('decode 0x8000000000900063 --level 1')).toBe(decoded);
+      expect((await repl('decode 0x1e3')).split('\n').at(-1)).toBe('level guessed: 2 (PS (bit 7) is set: read as a large page\'s PDE; --level N reads it at another level)');
       expect((await repl('pte 0x1e3 --level 3')).split('\n')[0]).toBe('long4 PDPTE (level 3) 0x00000000000001e3: 1 GiB page at 0x0  P RW A D PS G');
-      expect(await repl('pte 0xdeadb000')).toBe('long4 PTE (level 1) 0x00000000deadb000: not present (software value 0xdeadb000)');
+      expect((await repl('decode 0x1000000003 --max-phys-bits 36 --level 1')).split('\n')[0]).toMatch(/RESERVED bits 0x1000000000 set/);
+      await expect(repl('decode 0x3 --max-phys-bits 60')).rejects.toThrow(/--max-phys-bits 60 is outside 32\.\.52/);
+      expect((await repl('pte 0xdeadb000')).split('\n')[0]).toBe('long4 PTE (level 1) 0x00000000deadb000: not present (software value 0xdeadb000)');
       expect((await repl('pte 0x00400083 --mode legacy32')).split('\n')[0]).toBe('legacy32 PDE (level 2) 0x00400083: 4 MiB page at 0x400000  P RW PS');
       await expect(repl('pte 0x1 --level 9')).rejects.toThrow(/level 9 does not exist in long4/);
     });
@@ -113,6 +119,14 @@ describe('evaluate on long4smp', () => {
         expect(out).toContain('PML4E     at 0x');
       }
       expect(await repl('translate $rip')).toContain('\nPA 0x100012  (4 KiB page at 0x100000; R W X - G)');
+      // Then the PFN, the memory type, and the PTE through the recursive slot 0x1ed (long4.expected):
+      // by hand, 0xfffff68000000000 + (0x40000000 >> 12) * 8.
+      const more = (await repl('translate 0x40000000', 1)).split('\n');
+      expect(more).toContain('  PFN 0x900; memory type WB (PAT entry 0; IA32_PAT taken at its reset value, the guest\'s is not known; MTRRs may still override)');
+      expect(more).toContain('  PTE readable at VA 0xfffff68000200000 through the self-map slot 493 (0x1ed)');
+      expect((await repl('translate 0xfffff68000200000', 1)).split('\n').at(-1)).toBe(
+        'note: VA lies in the window of self-map slot 493 (0x1ed) (0xfffff68000000000-0xfffff6ffffffffff): it names a PTE, not data',
+      );
       expect(await repl('translate 0x7fffffffd000')).toMatch(/no translation: not present at level 1/);
       expect(await repl('translate 0x800000000000')).toMatch(/no translation: 0x800000000000 is not canonical/);
     });

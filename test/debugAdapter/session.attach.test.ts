@@ -181,7 +181,10 @@ describe('attach with a bad configuration fails at once with one clear message',
       });
     });
     const started = Date.now();
-    await expect(attach({ port, timeout: 1000 })).rejects.toThrow(new RegExp(`cannot connect to 127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`));
+    // The message names what was tried and how to start QEMU with its stub there.
+    const refused = attach({ port, timeout: 1000 });
+    await expect(refused).rejects.toThrow(new RegExp(`cannot connect to 127\\.0\\.0\\.1:${port}: nothing listens there \\(ECONNREFUSED\\)`));
+    await expect(refused).rejects.toThrow(new RegExp(`Start QEMU with its gdbstub on that port: -gdb tcp::${port} \\(-s listens on 1234\\)`));
     expect(Date.now() - started).toBeLessThan(3000);
   });
 

@@ -146,6 +146,26 @@ describe('a real Linux 6.1 guest (QEMU TCG, nokaslr)', () => {
     expect(await g.hmp('info status')).toMatch(/VM status: running/);
   }, 180_000);
 
+  it('without page-table isolation (qemu64 is an AMD CPU: Linux leaves PTI off) the Control scope shows no KPTI root', async () => {
+    expect(g.serial()).not.toMatch(/page tables isolation: enabled/);
+    const dap = await connectClient();
+    try {
+      await dap.start('attach', { port: g.gdbPort, timeout: 5000 });
+      for (const thread of [1, 2]) {
+        const [frame] = await dap.frames(thread);
+        const { scopes } = (await dap.dc.scopesRequest({ frameId: frame.id })).body;
+        const control = (await dap.dc.variablesRequest({ variablesReference: scopes.find((x) => x.name === 'Control')!.variablesReference })).body.variables;
+        const cr3 = control.find((v) => v.name === 'cr3')!;
+        const kids = (await dap.dc.variablesRequest({ variablesReference: cr3.variablesReference })).body.variables.map((v) => v.name);
+        expect(kids).toContain('root');
+        expect(kids.filter((n) => n.startsWith('kpti'))).toEqual([]);
+      }
+      await dap.disconnect();
+    } finally {
+      await dap.close();
+    }
+  }, 120_000);
+
   it('translate agrees with gva2gpa for kernel text and the direct map', async () => {
     const regs = parseInfoRegisters(await g.hmp('info registers')).get(0);
     const rip = regs?.get('rip') ?? KERNEL_TEXT;

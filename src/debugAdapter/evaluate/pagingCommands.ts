@@ -1,8 +1,8 @@
 import { decodeEntry, entryLevel } from '../../paging/entry';
 import { decodeEptp } from '../../paging/ept';
-import { entryLines, eptpLines, translationLines } from '../../paging/format';
-import { parseMode, type PagingMode } from '../../paging/modes';
-import { translate } from '../../paging/translate';
+import { entryLines, eptpLines, levelGuessLine, translationLines } from '../../paging/format';
+import { translateReport } from '../../paging/translationReport';
+import { checkedMaxPhysBits, parseMode, type PagingMode } from '../../paging/modes';
 import { collectWalk, walkLines } from '../../paging/walkReport';
 import { HyperFrameError } from '../../util/errors';
 import { hex } from '../../util/numbers';
@@ -12,31 +12,41 @@ import type { ReplEnv } from './replEnv';
 /** Lines `walk` prints before it asks for a narrower range. */
 export const DEFAULT_WALK_LINES = 200;
 
-/** `pte VALUE [--mode M] [--level N]`: one entry decoded (default: the vCPU's paging mode). */
-export async function pteCommand(rest: string, env: ReplEnv): Promise<string[]> {
-  const args = parseArgs('pte', rest, ['mode', 'level']);
-  if (!args.positionals.length) throw new HyperFrameError('BAD_ARGUMENT', 'pte takes a value: pte 0x8000000000900063 [--mode long4] [--level 1]');
+/**
+ * `decode VALUE [--mode M] [--level N] [--max-phys-bits N]` (alias `pte`): one entry decoded, as
+ * the CLI's `decode --mode` prints it; the mode defaults to the vCPU's, and a guessed level says so.
+ */
+export async function decodeCommand(rest: string, env: ReplEnv): Promise<string[]> {
+  const args = parseArgs('decode', rest, ['mode', 'level', 'max-phys-bits']);
+  if (!args.positionals.length) throw new HyperFrameError('BAD_ARGUMENT', 'decode takes a value: decode 0x8000000000900063 [--mode long4] [--level 1]');
   const raw = await env.value(args.positionals.join(' '));
   const modeText = optionText(args, 'mode');
-  if (modeText?.toLowerCase() === 'eptp') return eptpLines(decodeEptp(raw));
+  const bitsText = optionText(args, 'max-phys-bits');
+  const maxPhyAddr = bitsText === undefined ? undefined : checkedMaxPhysBits(await env.value(bitsText));
+  if (modeText?.toLowerCase() === 'eptp') return eptpLines(decodeEptp(raw, maxPhyAddr));
   const paging = await env.state.paging(env.vcpu).catch(() => undefined);
   const mode: PagingMode = modeText ? parseMode(modeText) : (paging?.spec?.mode ?? 'long4');
   const levelText = optionText(args, 'level');
   const level = entryLevel(mode, raw, levelText === undefined ? undefined : Number(await env.value(levelText)));
-  const ctx = !modeText || modeText === paging?.spec?.mode ? paging?.spec?.ctx : undefined;
-  return entryLines(decodeEntry(raw, mode, level, ctx));
+  const vcpuCtx = !modeText || modeText === paging?.spec?.mode ? paging?.spec?.ctx : undefined;
+  const ctx = maxPhyAddr === undefined ? vcpuCtx : { ...vcpuCtx, maxPhyAddr };
+  const lines = entryLines(decodeEntry(raw, mode, level, ctx));
+  return levelText === undefined ? [...lines, levelGuessLine(mode, raw, level)] : lines;
 }
 
-/** `translate VA`: every step of the walk under the vCPU's CR3 (or the configured root). */
+/** `translate VA`: every step of the walk under the vCPU's CR3 (or the configured root), and what else the tables say. */
 export async function translateCommand(rest: string, env: ReplEnv): Promise<string[]> {
   if (!rest.trim()) throw new HyperFrameError('BAD_ARGUMENT', 'translate takes a virtual address: translate $rip');
   const va = await env.value(rest);
   const paging = await env.state.paging(env.vcpu);
-  if (!paging.spec) return [`vCPU ${env.vcpu}: ${paging.reason}`, `PA ${hex(va)} (virtual = physical)`];
+  if (!paging.spec) {
+    // Paging off: the address is physical. No registers (a raw image) or no CR3: the reason only.
+    return paging.regs?.mode === 'none' ? [`vCPU ${env.vcpu}: ${paging.reason}`, `PA ${hex(va)} (virtual = physical)`] : [paging.reason];
+  }
   const spec = paging.spec;
   const { target } = env.ctx;
-  const t = await target.physicalBatch(() => translate(va, spec, target.phys));
-  return [`# vCPU ${env.vcpu}: ${paging.reason}`, ...translationLines(t, spec.mode, spec.root)];
+  const report = await target.physicalBatch(() => translateReport(va, spec, target.phys));
+  return [`# vCPU ${env.vcpu}: ${paging.reason}`, ...translationLines(report, spec.mode, spec.root)];
 }
 
 /** `walk [--leaves] [--from VA] [--to VA] [--limit N]`: what the vCPU's tables map. */
