@@ -337,7 +337,7 @@ function renderBytes(): void {
 async function loadTable(): Promise<void> {
   if (!table) return;
   const want = { frame, table };
-  const r = await request({ type: 'decodeTable', pa: hex(frame), table });
+  const r = await request({ type: 'decodeTable', pa: table.pa ?? hex(frame), table });
   if (want.frame !== frame || want.table !== table) return;
   entries = r.ok ? r.entries : undefined;
   if (!r.ok) toast(r.error, 'error');
@@ -408,6 +408,7 @@ function renderHeader(): void {
   const sub = el('div', 'sub', [init?.space, label, view === 'table' && table ? `read as ${table.mode} ${LEVEL_NAMES[table.level] ?? `L${table.level}`} table, VA ${table.baseVa}` : undefined].filter(Boolean).join(' · '));
   header.append(title, sub);
   if (readOnly) header.append(el('div', 'ro', `read-only: ${readOnly}`));
+  else if (init?.autoSave) header.append(el('div', 'ro', `files.autoSave is ${init.autoSave}: VS Code saves by itself, so edits reach the target without Ctrl+S`));
   if (dirty.size) header.append(el('div', 'dirtynote', `${dirty.size} byte${dirty.size === 1 ? '' : 's'} changed, not saved (Ctrl+S writes them; Ctrl+Z undoes)`));
   backBtn.disabled = historyAt <= 0;
   fwdBtn.disabled = historyAt >= history.length - 1;

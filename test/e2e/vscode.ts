@@ -45,6 +45,8 @@ const QUIET_SETTINGS = {
   'debug.openDebug': 'neverOpen',
   'workbench.enableExperiments': false,
   'security.workspace.trust.enabled': false,
+  // code-server saves by itself after a delay; the frame editor's tests save on purpose.
+  'files.autoSave': 'off',
 };
 
 export interface VsCodeOptions {
