@@ -62,6 +62,10 @@ export class LiveTarget implements Target {
     }
   }
 
+  get physicalMemory(): string {
+    return this.physical.reason;
+  }
+
   get physicalStrategy(): PhysicalStrategy {
     return this.physical.strategy;
   }

@@ -47,6 +47,8 @@ export interface Target {
   readonly capabilities: TargetCapabilities;
   /** Physical memory, cached until the target next runs or is written. */
   readonly phys: PhysMem;
+  /** How a live target's physical memory is reached, for the user (undefined for dumps). */
+  readonly physicalMemory?: string;
 
   /** Number of vCPUs (threads), numbered from 0. */
   vcpuCount(): Promise<number>;

@@ -114,7 +114,7 @@ describe('hyperframe walk and translate on an ELF core', () => {
     expect(j.selfMaps).toEqual([{ va: '0xffff810000000000', size: 2 ** 39, entry: '0x100063', level: 4, target: '0x100000', targetLevel: 4 }]);
     expect(j.sharedTables).toEqual([{ va: '0x8000000000', level: 3, table: '0x101000', firstVa: '0x0' }]);
     expect(j.leaves).toHaveLength(16 * 2 + 4);
-    expect(j.leaves[0]).toEqual({ va: '0x400000', pa: '0x600000', size: 4096, entry: '0x600067', level: 1, flags: 'R W X U -' });
+    expect(j.leaves[0]).toEqual({ va: '0x400000', pa: '0x600000', size: 4096, entry: '0x600067', level: 1, flags: 'R W X U -', memoryType: 'WB' });
   });
 
   it('translate: every step, as !pte shows it', async () => {

@@ -12,9 +12,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveAddressSpace } from '../../src/cli/options';
 import { GdbClient } from '../../src/gdbstub/client';
-import { walkJson } from '../../src/paging/json';
+import { WalkFormat } from '../../src/paging/walkFormat';
+import { runWalk } from '../../src/paging/walkRun';
 import { translate } from '../../src/paging/translate';
-import { collectWalk } from '../../src/paging/walkReport';
 import { loadElfSymbols, type SymbolTable } from '../../src/symbols';
 import { LiveTarget } from '../../src/target/liveTarget';
 import { XEN_DIRECTMAP_VIRT_START } from '../../src/target/livePhysical';
@@ -199,9 +199,10 @@ describe('a real Xen 4.17 hypervisor with a PV dom0 (QEMU TCG)', () => {
       const { spec } = await resolveAddressSpace({ cpu: '0' }, t);
       const before = t.client.counters.packetsSent;
       const start = performance.now();
-      const report = await t.physicalBatch(() => collectWalk(spec, t.phys));
-      const j = walkJson(spec.mode, spec.root, report, true) as unknown as WalkJson;
-      return { keys: j.leaves.map(leafKey).sort(), root: spec.root, ms: Math.round(performance.now() - start), packets: t.client.counters.packetsSent - before };
+      const fmt = new WalkFormat(spec.mode);
+      const keys: string[] = [];
+      await t.physicalBatch(() => runWalk(spec, t.phys, {}, { leaf: (l) => void keys.push(leafKey(fmt.leafJson(l, false) as unknown as JsonLeaf)) }));
+      return { keys: keys.sort(), root: spec.root, ms: Math.round(performance.now() - start), packets: t.client.counters.packetsSent - before };
     };
 
     // The reference: the CLI's own walk code over QEMU's physical mode.

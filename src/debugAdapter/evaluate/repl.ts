@@ -12,8 +12,9 @@ const PHYS_MAX_BYTES = 64 * 1024;
 export const REPL_HELP = `Debug Console commands (anything else is an expression):
   pte VALUE [--mode M] [--level N]   decode a paging-structure entry (mode: legacy32 pae long4 long5 ept eptp; default the vCPU's)
   translate VA                       walk VA through the vCPU's tables, every step
-  walk [--leaves] [--from VA] [--to VA] [--limit N]
-                                     what the vCPU's tables map, as merged ranges (or one line per page)
+  walk [--leaves] [--split-pa] [--filter F] [--range FROM-TO] [--has VA] [--find-alias PA] [--limit N]
+                                     what the vCPU's tables map, as merged ranges (or one line per page);
+                                     the options of the CLI's walk (hyperframe walk --help)
   phys PA [LEN]                      hex dump of physical memory (default ${PHYS_DEFAULT_BYTES} bytes)
   regs                               the vCPU's registers, control registers decoded
   monitor CMD                        a QEMU monitor command, on the vCPU in focus (monitor info tlb)
