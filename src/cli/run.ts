@@ -23,10 +23,14 @@ ${WALK_HELP}
 ${REGS_HELP}
 
 SOURCE is one of:
-  --target HOST:PORT [--physical auto|qemu|identity|OFFSET] [--symbols FILE]...
+  --target HOST:PORT [--physical auto|file|proc|qemu|identity|OFFSET] [--symbols FILE]...
       a gdb-remote stub (QEMU -gdb tcp::1234): attach, read, detach leaving the VM running.
-      --physical says how to reach physical memory (auto: QEMU's physical mode, else identity
-      with paging off, else the direct map the --symbols files (xen-syms, vmlinux) reveal).
+      --physical says how to reach physical memory. auto takes the first that works of: QEMU's
+      RAM as a shared file (file: -object memory-backend-file,share=on), QEMU's process memory
+      at the addresses its monitor's gpa2hva gives (proc: /proc/PID/mem, QEMU on this host and
+      the right to read it), QEMU's physical mode over the stub (qemu), identity with paging off,
+      the direct map the --symbols files (xen-syms, vmlinux) reveal, or OFFSET (a direct map).
+      MMIO and holes are always read through the stub. Text output names the path taken.
   --core FILE        an ELF core from QEMU's dump-guest-memory (registers from its notes)
   --raw FILE [--base PA]   a raw physical image (no registers: give --root and --mode)
 

@@ -1,5 +1,5 @@
 import type { PhysMem } from '../memory/physMem';
-import { NOTE_SECTIONS, noteJson, type NoteSection } from '../paging/json';
+import { NOTE_SECTIONS, notesJson } from '../paging/json';
 import type { PagingSpec } from '../paging/spec';
 import type { WalkNote } from '../paging/tableWalk';
 import { WalkFormat } from '../paging/walkFormat';
@@ -52,8 +52,9 @@ class JsonArray {
     private readonly key: string,
   ) {}
 
+  /** An element: an object, or its text already laid out at indent 4 (see WalkFormat.leafJsonText). */
   push(value: unknown): void {
-    const text = `    ${JSON.stringify(value, null, 2).replace(/\n/g, '\n    ')}`;
+    const text = typeof value === 'string' ? value : `    ${JSON.stringify(value, null, 2).replace(/\n/g, '\n    ')}`;
     if (this.pending === undefined) this.out.line(`  ${JSON.stringify(this.key)}: [`);
     else this.out.line(`${this.pending},`);
     this.pending = text;
@@ -87,23 +88,17 @@ async function writeJson(o: WalkOutput, out: LineBuffer): Promise<WalkStats> {
     const leaves = new JsonArray(out, 'leaves');
     notes = [];
     const kept = notes;
-    stats = await runWalk(o.spec, o.mem, o.run, { leaf: (l) => leaves.push(fmt.leafJson(l, splitPa)), note: (n) => kept.push(n) });
+    stats = await runWalk(o.spec, o.mem, o.run, { leaf: (l) => leaves.push(fmt.leafJsonText(l, splitPa)), note: (n) => kept.push(n) });
     leaves.end(false);
   }
   const ranges = new JsonArray(out, 'ranges');
   const fresh: WalkNote[] = [];
-  const second = await runWalk(o.spec, o.mem, o.run, { range: (r) => ranges.push(fmt.rangeJson(r, splitPa)), note: (n) => fresh.push(n) });
+  const second = await runWalk(o.spec, o.mem, o.run, { range: (r) => ranges.push(fmt.rangeJsonText(r, splitPa)), note: (n) => fresh.push(n) });
   ranges.end(false);
-  const sections = new Map<NoteSection, JsonArray>(NOTE_SECTIONS.map((s) => [s, new JsonArray(out, s)]));
-  // Each section is written whole before the next: gather the notes by section first.
-  const bySection = new Map<NoteSection, unknown[]>(NOTE_SECTIONS.map((s) => [s, []]));
-  for (const n of notes ?? fresh) {
-    const { section, value } = noteJson(n);
-    bySection.get(section)!.push(value);
-  }
-  NOTE_SECTIONS.forEach((s, i) => {
-    const a = sections.get(s)!;
-    for (const v of bySection.get(s)!) a.push(v);
+  const bySection = notesJson(notes ?? fresh);
+  NOTE_SECTIONS.forEach((section, i) => {
+    const a = new JsonArray(out, section);
+    for (const v of bySection[section]) a.push(v);
     a.end(i === NOTE_SECTIONS.length - 1);
   });
   out.line('}');

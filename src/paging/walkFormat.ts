@@ -120,7 +120,36 @@ export class WalkFormat {
     return parts.join(' + ');
   }
 
-  // ---- JSON objects (docs/cli-json.md) ----
+  // ---- JSON (docs/cli-json.md) ----
+
+  /**
+   * A leaf as an element of the walk JSON's `leaves`, laid out as JSON.stringify(…, null, 2) lays
+   * out an array element at the top-level object's second level (indent 4): the same text as the
+   * object of leafJson, without building the object.
+   */
+  leafJsonText(l: LeafRecord, splitPa: boolean): string {
+    const type = splitPa ? '' : `,\n      "memoryType": "${this.memoryType(l.attrs)}"`;
+    return `    {\n      "va": "${this.va(l.vpn, 0, 0)}",\n      "pa": "${this.pa(l.pfn, 0)}",\n      "size": ${l.pages * 4096},\n      "entry": "${this.entry(l.lo, l.hi, 0)}",\n      "level": ${l.level},\n      "flags": "${this.flags(l.attrs)}"${type}\n    }`;
+  }
+
+  /** A range as an element of `ranges`, as rangeJson would be printed (see leafJsonText). */
+  rangeJsonText(r: RangeRecord, splitPa: boolean): string {
+    const head = `    {\n      "va": "${this.va(r.vpn, 0, 0)}",\n      "pa": "${this.pa(r.pfn, 0)}",\n      "size": ${r.pages * 4096},\n      "pageSize": ${r.firstPages * 4096},\n      "pages": ${r.leaves},\n      "flags": "${this.flags(r.attrs)}"`;
+    if (splitPa) return `${head}\n    }`;
+    const sizes = this.pageSizes(r);
+    const mixed = sizes.length > 1 ? `,\n      "pageSizes": [\n${sizes.map(([pages, n]) => `        {\n          "pageSize": ${pages * 4096},\n          "pages": ${n}\n        }`).join(',\n')}\n      ]` : '';
+    return `${head},\n      "memoryType": "${this.memoryType(r.attrs)}",\n      "paRuns": ${r.paRuns}${mixed}\n    }`;
+  }
+
+  /** [pages per page, count] for each page size in a range, largest first. */
+  private pageSizes(r: RangeRecord): [number, number][] {
+    const all: [number, number][] = [
+      [this.levelPages[3], r.leaves3],
+      [this.levelPages[2], r.leaves2],
+      [1, r.leaves1],
+    ];
+    return all.filter(([, n]) => n > 0);
+  }
 
   leafJson(l: LeafRecord, splitPa: boolean): Record<string, unknown> {
     const o: Record<string, unknown> = {
@@ -147,11 +176,7 @@ export class WalkFormat {
     if (splitPa) return o;
     o.memoryType = this.memoryType(r.attrs);
     o.paRuns = r.paRuns;
-    const bySize = [
-      [this.levelPages[3], r.leaves3],
-      [this.levelPages[2], r.leaves2],
-      [1, r.leaves1],
-    ].filter(([, n]) => n > 0);
+    const bySize = this.pageSizes(r);
     if (bySize.length > 1) o.pageSizes = bySize.map(([pages, n]) => ({ pageSize: pages * 4096, pages: n }));
     return o;
   }
