@@ -2,6 +2,7 @@ import { isHyperFrameError } from '../util/errors';
 import { DECODE_HELP, decodeCommand } from './decodeCommand';
 import { type CliIo, processIo } from './io';
 import { REGS_HELP, regsCommand } from './regsCommand';
+import { SEARCH_HELP, searchCommand } from './searchCommand';
 import { TRANSLATE_HELP, translateCommand } from './translateCommand';
 import { WALK_HELP, walkCommand } from './walkCommand';
 
@@ -9,6 +10,7 @@ const COMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>> =
   decode: decodeCommand,
   translate: translateCommand,
   walk: walkCommand,
+  search: searchCommand,
   regs: regsCommand,
 };
 
@@ -19,6 +21,8 @@ ${DECODE_HELP}
 ${TRANSLATE_HELP}
 
 ${WALK_HELP}
+
+${SEARCH_HELP}
 
 ${REGS_HELP}
 
@@ -35,7 +39,7 @@ SOURCE is one of:
   --raw FILE [--base PA]   a raw physical image (no registers: give --root and --mode)
 
 Numbers: 0x-prefixed hex or decimal; digits may be grouped with _ or a backtick (0xffff8300\`00000000).
-Exit status: 0 done, 1 no translation, 2 bad input (one line on stderr).`;
+Exit status: 0 done, 1 no translation (search: no match), 2 bad input (one line on stderr).`;
 
 /** Runs one CLI invocation; returns the exit status. Errors become one line on stderr. */
 export async function runCli(argv: string[], io: CliIo = processIo): Promise<number> {

@@ -18,7 +18,8 @@ export interface WalkRunOptions {
 
 /** What one pass receives: leaves kept by the query, the ranges they merge into, and the notes. */
 export interface WalkHandlers {
-  leaf?(l: LeafRecord, walk: TableWalk): void;
+  /** A leaf the query keeps (the record is reused afterwards); false ends the walk. */
+  leaf?(l: LeafRecord, walk: TableWalk): boolean | void;
   range?(r: RangeRecord, walk: TableWalk): void;
   note?(n: WalkNote): void;
 }
@@ -68,7 +69,7 @@ export async function runWalk(spec: PagingSpec, mem: PhysMem, opts: WalkRunOptio
       }
       if (holds(l.vpn, l.pages)) {
         stats.leaves++;
-        h.leaf?.(l, walk);
+        if (h.leaf?.(l, walk) === false) return false;
       }
       merger?.push(l);
       // With --has, the walk is done once the range holding the VA has closed.

@@ -61,6 +61,7 @@ export function peerProcess(ourPort: number, theirPort: number): PeerProcess {
     return { why: `no socket on this host serves our connection to port ${theirPort} (the stub is in another network namespace, a container, or behind a forwarder)` };
   }
   const sockets = new Set(inodes.map((i) => `socket:[${i}]`));
+  if (holds(String(process.pid), sockets)) return { why: `the other end of port ${theirPort} is this very process (a relay), not QEMU` };
   const pids = attempt(() => readdirSync('/proc'), [] as string[]).filter((p) => /^\d+$/.test(p) && Number(p) !== process.pid);
   // QEMU by name first (newest first: usually the one just started), then anyone.
   pids.sort((a, b) => Number(b) - Number(a));

@@ -24,6 +24,7 @@ import { linuxManifest } from '../linux/linuxGuest';
 import { GdbProxy, type GdbProxyStats } from '../gdbstub/gdbProxy';
 import { bootXen, DOM0_PROMPT, xenManifest, type BootedXen } from './xenGuest';
 import { cli } from '../helpers/runCli';
+import { hostVersusStub, lineDiff as diff } from '../helpers/liveWalk';
 
 const DIRECT_MAP = XEN_DIRECTMAP_VIRT_START; // 0xffff830000000000, DIRECTMAP_VIRT_START
 const DIRECT_MAP_END = 0xffff880000000000n; // DIRECTMAP_VIRT_END (5 TiB)
@@ -60,15 +61,6 @@ const h = (v: bigint): string => `0x${v.toString(16)}`;
 const leafKey = (l: JsonLeaf): string => `${l.va} ${l.pa} ${l.size} ${l.entry} ${l.level} ${l.flags}`;
 const packets = (s: GdbProxyStats): string =>
   `${s.clientPackets} packets (${[...s.byName].sort((a, b) => b[1] - a[1]).map(([n, c]) => `${n} ${c}`).join(', ')}), ${(s.clientBytes / 1e3).toFixed(0)} kB up, ${(s.serverBytes / 1e6).toFixed(1)} MB down`;
-
-/** The differences between two sorted lists of lines, few enough to print. */
-function diff(ours: string[], theirs: string[]): { onlyOurs: string[]; onlyTheirs: string[]; counts: [number, number] } {
-  const t = new Set(theirs);
-  const o = new Set(ours);
-  const onlyOurs = ours.filter((x) => !t.has(x));
-  const onlyTheirs = theirs.filter((x) => !o.has(x));
-  return { onlyOurs: onlyOurs.slice(0, 20), onlyTheirs: onlyTheirs.slice(0, 20), counts: [onlyOurs.length, onlyTheirs.length] };
-}
 
 describe('a real Xen 4.17 hypervisor with a PV dom0 (QEMU TCG)', () => {
   let g: BootedXen;
@@ -206,7 +198,7 @@ describe('a real Xen 4.17 hypervisor with a PV dom0 (QEMU TCG)', () => {
     };
 
     // The reference: the CLI's own walk code over QEMU's physical mode.
-    const ref = await LiveTarget.attach({ host: '127.0.0.1', port: g.gdbPort });
+    const ref = await LiveTarget.attach({ host: '127.0.0.1', port: g.gdbPort, physicalMemory: 'qemu' });
     let reference: Awaited<ReturnType<typeof walkOver>>;
     try {
       expect(ref.physicalStrategy).toEqual({ kind: 'qemu' });
@@ -285,6 +277,12 @@ describe('a real Xen 4.17 hypervisor with a PV dom0 (QEMU TCG)', () => {
         `CLI --physical ${h(DIRECT_MAP)} ${cliMs.toFixed(0)} ms, ${packets(c)}; ` +
         `vs test 1's walk: ${sinceFirst ? `${sinceFirst[0]} leaves only now, ${sinceFirst[1]} only then` : 'test 1 did not run'}`,
     );
+  }, 300_000);
+
+  it('guest RAM from /proc/<pid>/mem walks leaf for leaf as QEMU physical mode over the stub, in one freeze', async () => {
+    const { stub, summary } = await hostVersusStub(g, '1 GiB');
+    expect(stub.leaves.length).toBeGreaterThan(100_000);
+    console.log(`[xen] ${summary}`);
   }, 300_000);
 
   it("the M2P: machine_to_phys_mapping read through our translate/read path, checked against dom0's own P2M and QEMU's xp", async () => {
