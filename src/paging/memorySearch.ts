@@ -26,7 +26,7 @@ export interface SearchStats {
   bytesRead: number;
   /** Pages skipped because they are mapped uncached (UC, UC-). */
   uncachedSkipped: number;
-  /** Pages the source could not give (outside a dump), skipped. */
+  /** Pages the source could not give (outside a dump), wholly or from some point on (the rest of a large page). */
   unreadable: number;
   /** True when `limit` stopped the search. */
   truncated: boolean;
@@ -78,19 +78,27 @@ export async function searchMemory(spec: PagingSpec, mem: PhysMem, needle: Uint8
   if (needle.length > 4096) throw new HyperFrameError('BAD_ARGUMENT', `search: the pattern is ${needle.length} bytes; at most 4096`);
   const stats: SearchStats = { hits: 0, pages: 0, aliases: 0, bytesRead: 0, uncachedSkipped: 0, unreadable: 0, truncated: false };
   const uncached = opts.uncached === true || (opts.query.filter ?? []).includes('uc');
-  const kept = new Map<string, PageResult>();
+  // Results by page (frame and size), promises so that aliases read together share one read.
+  const kept = new Map<string, Promise<PageResult | undefined>>();
   const edge = needle.length - 1;
   let pending: Page[] = [];
   let walk: TableWalk | undefined;
   let prev: { page: Page; tail: Uint8Array } | undefined;
 
-  const readPage = async (p: Page): Promise<PageResult | undefined> => {
+  const readPage = (p: Page): Promise<PageResult | undefined> => {
     const key = `${p.pfn}:${p.pages}`;
     const known = kept.get(key);
     if (known) {
       stats.aliases++;
       return known;
     }
+    const result = searchPage(p);
+    kept.set(key, result);
+    if (kept.size > KEPT_RESULTS) kept.delete(kept.keys().next().value as string);
+    return result;
+  };
+
+  const searchPage = async (p: Page): Promise<PageResult | undefined> => {
     const bytes = p.pages * 4096;
     const hits: number[] = [];
     let head = new Uint8Array(0);
@@ -99,8 +107,9 @@ export async function searchMemory(spec: PagingSpec, mem: PhysMem, needle: Uint8
       const n = Math.min(PIECE_BYTES, bytes - at);
       const piece = await mem.read(BigInt(p.pfn) * 4096n + BigInt(at), n).catch(() => undefined);
       if (piece === undefined) {
+        // What was read still counts (a large page that runs past the end of a dump).
         stats.unreadable++;
-        return undefined;
+        return at === 0 ? undefined : { hits, head, tail: new Uint8Array(0) };
       }
       stats.bytesRead += n;
       if (at === 0) head = piece.slice(0, edge);
@@ -111,10 +120,7 @@ export async function searchMemory(spec: PagingSpec, mem: PhysMem, needle: Uint8
       for (const o of offsets(joined, needle, opts.limit)) hits.push(at - carry.length + o);
       carry = piece.slice(Math.max(0, piece.length - edge));
     }
-    const result = { hits, head, tail: carry };
-    kept.set(key, result);
-    if (kept.size > KEPT_RESULTS) kept.delete(kept.keys().next().value as string);
-    return result;
+    return { hits, head, tail: carry };
   };
 
   const report = (vpn: number, offset: number, pfn: number): boolean => {
