@@ -22,11 +22,11 @@ export interface GdbClientOptions extends ConnectionOptions {
   monitorTimeoutMs?: number;
   /** First `m` size to try; by default half the stub's PacketSize. */
   initialReadChunk?: number;
-  /** Memory reads in flight together on QEMU (default 8; 1 turns pipelining off). */
+  /** Memory reads in flight together on QEMU (default 16; 1 turns pipelining off). */
   pipelineDepth?: number;
 }
 
-const PIPELINE_DEPTH = 8;
+const PIPELINE_DEPTH = 16;
 
 export class GdbClient {
   private readonly memory: MemoryAccess;

@@ -112,6 +112,8 @@ export class GdbConnection {
   private barrier: Pending | undefined;
   /** Reads marked `pipeline` that may be in flight together; 1 = one request at a time. */
   private depth = 1;
+  /** Bytes waiting for this turn's single socket write. */
+  private outgoing: string[] = [];
   private ackMode = true;
   private interruptPending = false;
   private closeError: HyperFrameError | undefined;
@@ -271,7 +273,20 @@ export class GdbConnection {
     }, p.timeoutMs);
   }
 
+  /**
+   * Queues bytes for the socket. Everything written in one turn of the event loop (the acks for a
+   * burst of answers and the requests they let out) leaves in one write: one system call, not one
+   * per packet.
+   */
   private write(data: string): void {
+    this.outgoing.push(data);
+    if (this.outgoing.length === 1) process.nextTick(() => this.flushWrites());
+  }
+
+  private flushWrites(): void {
+    const data = this.outgoing.join('');
+    this.outgoing = [];
+    if (this.socket.destroyed) return;
     const buf = Buffer.from(data, 'latin1');
     this.counters.bytesSent += buf.length;
     this.socket.write(buf);

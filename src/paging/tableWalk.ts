@@ -1,7 +1,13 @@
 import type { PhysMem } from '../memory/physMem';
 import { decodeEntry } from './entry';
 import {
+  ATTR_G,
+  ATTR_R,
   ATTR_RIGHTS,
+  ATTR_TYPE_SHIFT,
+  ATTR_U,
+  ATTR_W,
+  ATTR_X,
   entryRights,
   entryRules,
   type EntryRules,
@@ -72,11 +78,15 @@ interface Frame {
   next: number;
   /** Tables this one points at that the walk will descend into, read together in one batch. */
   wanted: number[];
+  /** The first page number each of them covers (for reading ahead inside the VA window). */
+  wantedVpn: number[];
   children: Map<number, Uint32Array | Error> | undefined;
 }
 
 /** Tables kept for shared subtrees: 8 MiB of 4 KiB tables. */
 const RECENT_TABLES = 2048;
+/** Tables read ahead of the walk at most (256 KiB of 4 KiB tables). */
+const READ_AHEAD = 64;
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
@@ -124,6 +134,8 @@ export class TableWalk {
    * (Linux espfix, Xen's shared L3s) is not read again. Bounded: the oldest go first.
    */
   private readonly recent = new Map<number, Uint32Array>();
+  /** Reads asked for ahead of the walk (PA + level), not yet taken by the frame that wants them. */
+  private readonly ahead = new Map<number, Promise<Uint32Array | Error>>();
   private readonly fromVpn: number;
   private readonly toVpn: number;
   private readonly leaf: LeafRecord = { vpn: 0, pfn: 0, pages: 0, level: 0, lo: 0, hi: 0, tablePa: 0, index: 0, attrs: 0 };
@@ -199,6 +211,7 @@ export class TableWalk {
     const r = this.rules;
     const count = Math.min(r.entries[level], r.entryBytes === 8 ? w.length >>> 1 : w.length);
     const wanted: number[] = [];
+    const wantedVpn: number[] = [];
     const seen = new Set<number>();
     const cover = r.coverPages[level];
     for (let i = 0; i < count; i++) {
@@ -214,30 +227,69 @@ export class TableWalk {
       if (this.frameLevel.get(child) !== level - 1 || seen.has(child)) continue;
       seen.add(child);
       wanted.push(child);
+      wantedVpn.push(vpn);
     }
-    return { tablePa, level, words: w, count, baseVpn, rights, underShared, next: 0, wanted, children: undefined };
+    return { tablePa, level, words: w, count, baseVpn, rights, underShared, next: 0, wanted, wantedVpn, children: undefined };
   }
 
   /** Reads a frame's children together; a table that cannot be read is kept as its error. */
   private async load(f: Frame): Promise<void> {
     const level = f.level - 1;
-    const bytes = tableBytes(this.spec.mode, level);
-    const got = await Promise.all(
-      f.wanted.map((pa) => {
-        const kept = this.recent.get(pa + level);
-        if (kept !== undefined) return kept;
-        return this.mem.read(BigInt(pa), bytes).then(
-          (b) => {
-            this.count(b.byteLength);
-            const w = words(b);
-            this.remember(pa + level, w);
-            return w;
-          },
-          (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
-        );
-      }),
-    );
+    const got = await Promise.all(f.wanted.map((pa) => this.fetch(pa, level)));
     f.children = new Map(f.wanted.map((pa, i) => [pa, got[i]]));
+    for (const pa of f.wanted) this.ahead.delete(pa + level);
+    this.readAhead(f);
+  }
+
+  /** A table's words: kept, already on its way, or read now. */
+  private fetch(pa: number, level: number): Promise<Uint32Array | Error> {
+    const key = pa + level;
+    const kept = this.recent.get(key);
+    if (kept !== undefined) return Promise.resolve(kept);
+    let p = this.ahead.get(key);
+    if (p === undefined) {
+      p = this.mem.read(BigInt(pa), tableBytes(this.spec.mode, level)).then(
+        (b) => {
+          this.count(b.byteLength);
+          const w = words(b);
+          this.remember(key, w);
+          return w;
+        },
+        (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
+      );
+      this.ahead.set(key, p);
+      if (this.ahead.size > 2 * READ_AHEAD) this.ahead.delete(this.ahead.keys().next().value as number);
+    }
+    return p;
+  }
+
+  /**
+   * Asks for the tables the walk will want next (the children of `f`'s children, in walk order)
+   * while it works through what it has: on a stub that pipelines, the wire stays busy while the
+   * walk runs. Which of them are really descended is decided when their parent is opened, as
+   * always; one read ahead that turns out unneeded (a self-map's target) costs a read, no more.
+   */
+  private readAhead(f: Frame): void {
+    const r = this.rules;
+    const level = f.level - 2;
+    if (level < 1) return;
+    const cover = r.coverPages[level + 1];
+    f.wanted.forEach((pa, k) => {
+      const w = f.children!.get(pa);
+      if (!(w instanceof Uint32Array)) return;
+      const count = Math.min(r.entries[level + 1], r.entryBytes === 8 ? w.length >>> 1 : w.length);
+      for (let i = 0; i < count && this.ahead.size < READ_AHEAD; i++) {
+        const lo = r.entryBytes === 8 ? w[i * 2] : w[i];
+        if (!isPresent(r, lo) || isLeaf(r, level + 1, lo)) continue;
+        const vpn = f.wantedVpn[k] + i * cover;
+        const hi = r.entryBytes === 8 ? w[i * 2 + 1] : 0;
+        if (vpn + cover <= this.fromVpn || vpn >= this.toVpn || isBad(r, level + 1, false, lo, hi)) continue;
+        const child = tableAddress(r, lo, hi);
+        // A frame known to serve at another level is a self-map's target: not descended.
+        const known = this.frameLevel.get(child);
+        if (known === undefined || known === level) void this.fetch(child, level);
+      }
+    });
   }
 
   private remember(key: number, w: Uint32Array): void {
@@ -245,77 +297,115 @@ export class TableWalk {
     if (this.recent.size > RECENT_TABLES) this.recent.delete(this.recent.keys().next().value as number);
   }
 
+  /**
+   * The hot loop: every entry of every table in hand, in plain 32-bit arithmetic, with the rules
+   * of the table's level hoisted out of the loop (entryRules.ts says what each test means).
+   * Leaves go to the sink in one reused record; everything rarer leaves the loop for a method.
+   */
   private run(sink: WalkSink): void {
     const r = this.rules;
     const stack = this.stack;
     const eight = r.entryBytes === 8;
+    const ept = r.mode === 'ept';
+    const legacy = r.mode === 'legacy32';
+    const presentMask = ept ? 7 : 1;
+    const fromVpn = this.fromVpn;
+    const toVpn = this.toVpn;
     const leaf = this.leaf;
-    while (stack.length > 0) {
+    descend: while (stack.length > 0) {
       const f = stack[stack.length - 1];
-      if (f.next >= f.count) {
-        stack.pop();
-        continue;
-      }
-      const i = f.next++;
-      const lo = eight ? f.words[i * 2] : f.words[i];
-      if (!isPresent(r, lo)) continue;
+      const w = f.words;
       const level = f.level;
       const cover = r.coverPages[level];
-      const vpn = f.baseVpn + i * cover;
-      if (vpn + cover <= this.fromVpn || vpn >= this.toVpn) continue;
-      const hi = eight ? f.words[i * 2 + 1] : 0;
-      const isPage = isLeaf(r, level, lo);
-      if (isBad(r, level, isPage, lo, hi)) {
-        sink.note(this.badNote(f, i, vpn, lo, hi));
-        continue;
-      }
-      const rights = f.rights & entryRights(r, level, lo, hi);
-      if (isPage) {
-        leaf.vpn = vpn;
-        leaf.pfn = leafPfn(r, level, lo, hi);
-        leaf.pages = cover;
-        leaf.level = level;
-        leaf.lo = lo;
-        leaf.hi = hi;
-        leaf.tablePa = f.tablePa;
-        leaf.index = i;
-        leaf.attrs = rights | leafAttributes(r, level, lo);
-        if (sink.leaf(leaf) === false) {
-          this.finish();
+      const large = r.largeAt[level];
+      const tableLo = r.tableRsvLo[level];
+      const tableHi = r.tableRsvHi[level];
+      const leafLo = r.leafRsvLo[level];
+      const leafHi = r.leafRsvHi[level];
+      // Rights in the common case (not EPT, not a PAE PDPTE, which grants everything).
+      const plain = !ept && !(r.mode === 'pae' && level === 3);
+      const nxe = r.nxe;
+      const pfnMask = ~(cover - 1);
+      const hiMask = r.hiAddrMask;
+      const patTypes = r.patTypes;
+      const base = f.baseVpn;
+      const upper = f.rights;
+      for (let i = f.next; i < f.count; i++) {
+        const lo = eight ? w[i << 1] : w[i];
+        if ((lo & presentMask) === 0) continue;
+        const vpn = base + i * cover;
+        if (vpn + cover <= fromVpn || vpn >= toVpn) continue;
+        const hi = eight ? w[(i << 1) + 1] : 0;
+        const isPage = level === 1 || (large && (lo & 0x80) !== 0);
+        const rsv = isPage ? (lo & leafLo) | (hi & leafHi) : (lo & tableLo) | (hi & tableHi);
+        if (rsv !== 0 || (ept && isBad(r, level, isPage, lo, hi))) {
+          sink.note(this.badNote(f, i, vpn, lo, hi));
+          continue;
+        }
+        const rights = plain ? upper & (ATTR_R | (lo & 2 ? ATTR_W : 0) | (lo & 4 ? ATTR_U : 0) | (nxe && hi >>> 31 ? 0 : ATTR_X)) : upper & entryRights(r, level, lo, hi);
+        if (isPage) {
+          leaf.vpn = vpn;
+          leaf.pfn = legacy ? leafPfn(r, level, lo, hi) : (hi & hiMask) * 0x100000 + ((lo >>> 12) & pfnMask);
+          leaf.pages = cover;
+          leaf.level = level;
+          leaf.lo = lo;
+          leaf.hi = hi;
+          leaf.tablePa = f.tablePa;
+          leaf.index = i;
+          leaf.attrs = ept
+            ? rights | leafAttributes(r, level, lo)
+            : rights | (lo & 0x100 ? ATTR_G : 0) | (patTypes[((level === 1 ? (lo >>> 7) & 1 : (lo >>> 12) & 1) << 2) | ((lo >>> 3) & 3)] << ATTR_TYPE_SHIFT);
+          if (sink.leaf(leaf) === false) {
+            this.finish();
+            return;
+          }
+          continue;
+        }
+        const next = this.enter(f, i, vpn, lo, hi, rights, sink);
+        if (next === undefined) continue;
+        f.next = i + 1;
+        stack.push(next);
+        if (next.wanted.length > 0) {
+          this.toLoad = next;
           return;
         }
-        continue;
+        continue descend;
       }
-      const child = tableAddress(r, lo, hi);
-      const targetLevel = this.frameLevel.get(child)!;
-      if (targetLevel !== level - 1) {
-        const va = this.canonicalVa(vpn);
-        const entry = this.decode(lo, hi, level);
-        sink.note({ kind: 'selfMap', va, size: BigInt(cover) << 12n, level, entryPa: this.entryPa(f, i), entry, targetPa: BigInt(child), targetLevel });
-        continue;
-      }
-      const key = child + (level - 1); // table PAs are 4 KiB aligned: the level fits below bit 12
-      const first = this.visited.get(key);
-      // Only the top of a shared subtree is news; the tables below it are shared by consequence.
-      if (first !== undefined && !f.underShared) {
-        sink.note({ kind: 'shared', va: this.canonicalVa(vpn), level: level - 1, tablePa: BigInt(child), firstVa: this.canonicalVa(first) });
-      }
-      if (first === undefined) this.visited.set(key, vpn);
-      const data = f.children?.get(child);
-      if (data === undefined || data instanceof Error) {
-        // One unreadable table (a frame missing from a dump) should not hide the rest of the walk.
-        const message = data instanceof Error ? data.message : 'not read';
-        sink.note({ kind: 'unreadable', va: this.canonicalVa(vpn), size: BigInt(cover) << 12n, level: level - 1, tablePa: BigInt(child), message });
-        continue;
-      }
-      const next = this.open(child, level - 1, data, vpn, rights, f.underShared || first !== undefined);
-      stack.push(next);
-      if (next.wanted.length > 0) {
-        this.toLoad = next;
-        return;
-      }
+      stack.pop();
     }
     this.finish();
+  }
+
+  /**
+   * A present table entry: the frame to descend into, or undefined after the note that says why
+   * not (a self-map, a table that could not be read). A table reached again is noted as shared
+   * (at the top of the shared subtree only) and descended again.
+   */
+  private enter(f: Frame, i: number, vpn: number, lo: number, hi: number, rights: number, sink: WalkSink): Frame | undefined {
+    const level = f.level;
+    const cover = this.rules.coverPages[level];
+    const child = tableAddress(this.rules, lo, hi);
+    const targetLevel = this.frameLevel.get(child)!;
+    if (targetLevel !== level - 1) {
+      const entry = this.decode(lo, hi, level);
+      sink.note({ kind: 'selfMap', va: this.canonicalVa(vpn), size: BigInt(cover) << 12n, level, entryPa: this.entryPa(f, i), entry, targetPa: BigInt(child), targetLevel });
+      return undefined;
+    }
+    const key = child + (level - 1); // table PAs are 4 KiB aligned: the level fits below bit 12
+    const first = this.visited.get(key);
+    // Only the top of a shared subtree is news; the tables below it are shared by consequence.
+    if (first !== undefined && !f.underShared) {
+      sink.note({ kind: 'shared', va: this.canonicalVa(vpn), level: level - 1, tablePa: BigInt(child), firstVa: this.canonicalVa(first) });
+    }
+    if (first === undefined) this.visited.set(key, vpn);
+    const data = f.children?.get(child);
+    if (data === undefined || data instanceof Error) {
+      // One unreadable table (a frame missing from a dump) should not hide the rest of the walk.
+      const message = data instanceof Error ? data.message : 'not read';
+      sink.note({ kind: 'unreadable', va: this.canonicalVa(vpn), size: BigInt(cover) << 12n, level: level - 1, tablePa: BigInt(child), message });
+      return undefined;
+    }
+    return this.open(child, level - 1, data, vpn, rights, f.underShared || first !== undefined);
   }
 
   private finish(): void {

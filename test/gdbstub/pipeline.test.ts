@@ -63,7 +63,7 @@ describe('pipelined reads (QEMU-like stub)', () => {
   it('sends up to the depth back to back and gets every byte right', async () => {
     const [s, c] = await open(qemuLike());
     await readAndCheck(c);
-    expect(c.counters.maxInFlight).toBe(8);
+    expect(c.counters.maxInFlight).toBe(16);
     expect(s.received.filter((p) => p.startsWith('m')).length).toBe(1 + 32);
     expect(c.counters.resyncs).toBe(0);
   });
@@ -77,7 +77,7 @@ describe('pipelined reads (QEMU-like stub)', () => {
     } finally {
       plain.connection.close();
     }
-    expect(c.connection.pipelineDepth).toBe(8);
+    expect(c.connection.pipelineDepth).toBe(16);
   });
 
   it('a NAKed read is sent again and answered after the reads the stub took meanwhile', async () => {
