@@ -10,7 +10,8 @@ export const SEARCH_HELP = `hyperframe search SOURCE (--bytes HEX | --string TEX
     [--filter F] [--range FROM-TO] [--from VA] [--to VA] [--pat IA32_PAT] [--uncached]
   Finds bytes in what an address space maps (the pages walk keeps with the same options), each
   page read once; prints the VA and PA of each match (first --limit, default 100). Pages mapped
-  uncached (devices) are skipped unless --uncached or --filter uc.`;
+  uncached, and pages that hold no RAM when QEMU's memory map says so (devices, holes), are
+  skipped unless --uncached.`;
 
 const DEFAULT_LIMIT = 100;
 
@@ -68,10 +69,10 @@ export async function searchCommand(argv: string[], io: CliIo): Promise<number> 
       }),
     );
     if (v.json) {
-      const body = { pattern: Buffer.from(needle).toString('hex'), hits, pages: stats.pages, aliases: stats.aliases, bytesRead: stats.bytesRead, uncachedSkipped: stats.uncachedSkipped, unreadable: stats.unreadable, truncated: stats.truncated };
+      const body = { pattern: Buffer.from(needle).toString('hex'), hits, pages: stats.pages, aliases: stats.aliases, bytesRead: stats.bytesRead, uncachedSkipped: stats.uncachedSkipped, unreadable: stats.unreadable, nonRamBytes: stats.nonRamBytes, truncated: stats.truncated };
       out.line(JSON.stringify(body, null, 2));
     } else {
-      const skipped = (stats.uncachedSkipped ? `; ${stats.uncachedSkipped} uncached pages skipped (--uncached)` : '') + (stats.unreadable ? `; ${stats.unreadable} pages unreadable` : '');
+      const skipped = (stats.uncachedSkipped ? `; ${stats.uncachedSkipped} uncached or non-RAM pages skipped (--uncached)` : '') + (stats.unreadable ? `; ${stats.unreadable} pages unreadable` : '') + (stats.nonRamBytes ? `; ${stats.nonRamBytes} bytes of large pages over no RAM skipped` : '');
       const more = stats.truncated ? `; stopped at --limit ${limit}` : '';
       out.line(`# ${stats.hits} matches in ${stats.pages} pages (${stats.aliases} of them aliases of a page already read), ${stats.bytesRead} bytes read${skipped}${more}`);
     }

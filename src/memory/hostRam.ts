@@ -59,6 +59,13 @@ export class HostRamMem implements WritablePhysMem {
     return r !== undefined && r.gpa <= Number(pa) && Number(pa) + bytes <= r.gpa + r.bytes;
   }
 
+  isRam(pa: bigint, bytes: number): boolean | undefined {
+    if (this.covers(pa, bytes)) return true;
+    const r = this.rangeAt(Number(pa));
+    // No range starts before the end of [pa, pa+bytes): none of it is RAM.
+    return r === undefined || r.gpa >= Number(pa) + bytes ? false : undefined;
+  }
+
   async read(pa: bigint, bytes: number): Promise<Uint8Array> {
     checkRequest(pa, bytes);
     if (this.closed) throw new HyperFrameError('DISCONNECTED', `${this.source} is closed`);

@@ -10,8 +10,8 @@ import type { WalkQuery } from './walkQuery';
  * Bytes inside what an address space maps: the leaves a walk keeps (its filters and VA window),
  * each page read once (an alias of a page already searched, Linux's espfix maps one page 65,536
  * times, costs no read), matches found across page boundaries too when the pages are contiguous
- * in VA. Pages mapped uncached (device memory, where a read may do something) are skipped unless
- * the filter asks for them.
+ * in VA. Pages mapped uncached (device memory, where a read may do something), and pages that hold
+ * no RAM where the source knows it (MMIO, holes), are skipped unless asked for.
  */
 export interface SearchHit {
   va: bigint;
@@ -24,10 +24,12 @@ export interface SearchStats {
   pages: number;
   aliases: number;
   bytesRead: number;
-  /** Pages skipped because they are mapped uncached (UC, UC-). */
+  /** Pages skipped because they are mapped uncached (UC, UC-), or hold no RAM (MMIO, holes) where the source knows. */
   uncachedSkipped: number;
   /** Pages the source could not give (outside a dump), wholly or from some point on (the rest of a large page). */
   unreadable: number;
+  /** Bytes of large pages not read because they hold no RAM (a 1 GiB page over a hole). */
+  nonRamBytes: number;
   /** True when `limit` stopped the search. */
   truncated: boolean;
 }
@@ -76,7 +78,7 @@ function offsets(hay: Uint8Array, needle: Uint8Array, max: number): number[] {
 export async function searchMemory(spec: PagingSpec, mem: PhysMem, needle: Uint8Array, opts: SearchOptions, hit: (h: SearchHit) => void): Promise<SearchStats> {
   if (needle.length === 0) throw new HyperFrameError('BAD_ARGUMENT', 'search: the pattern is empty');
   if (needle.length > 4096) throw new HyperFrameError('BAD_ARGUMENT', `search: the pattern is ${needle.length} bytes; at most 4096`);
-  const stats: SearchStats = { hits: 0, pages: 0, aliases: 0, bytesRead: 0, uncachedSkipped: 0, unreadable: 0, truncated: false };
+  const stats: SearchStats = { hits: 0, pages: 0, aliases: 0, bytesRead: 0, uncachedSkipped: 0, unreadable: 0, nonRamBytes: 0, truncated: false };
   const uncached = opts.uncached === true || (opts.query.filter ?? []).includes('uc');
   // Results by page (frame and size), promises so that aliases read together share one read.
   const kept = new Map<string, Promise<PageResult | undefined>>();
@@ -105,7 +107,13 @@ export async function searchMemory(spec: PagingSpec, mem: PhysMem, needle: Uint8
     let carry = new Uint8Array(0);
     for (let at = 0; at < bytes; at += PIECE_BYTES) {
       const n = Math.min(PIECE_BYTES, bytes - at);
-      const piece = await mem.read(BigInt(p.pfn) * 4096n + BigInt(at), n).catch(() => undefined);
+      const pa = BigInt(p.pfn) * 4096n + BigInt(at);
+      if (!uncached && mem.isRam?.(pa, n) === false) {
+        stats.nonRamBytes += n;
+        carry = new Uint8Array(0);
+        continue;
+      }
+      const piece = await mem.read(pa, n).catch(() => undefined);
       if (piece === undefined) {
         // What was read still counts (a large page that runs past the end of a dump).
         stats.unreadable++;
@@ -183,7 +191,8 @@ export async function searchMemory(spec: PagingSpec, mem: PhysMem, needle: Uint8
         walk = w;
         if (stopped) return false;
         const type = (l.attrs >>> ATTR_TYPE_SHIFT) & 7;
-        if (!uncached && (type === UC || type === UC_MINUS)) {
+        const device = type === UC || type === UC_MINUS || mem.isRam?.(BigInt(l.pfn) * 4096n, l.pages * 4096) === false;
+        if (!uncached && device) {
           stats.uncachedSkipped++;
           return;
         }

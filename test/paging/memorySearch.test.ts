@@ -59,6 +59,21 @@ describe('search', () => {
     expect(stats.truncated).toBe(true);
   });
 
+  it('skips what the source says holds no RAM (MMIO, holes), unless asked', async () => {
+    // A 2 MiB page at VA 0x200000 over PA 0xc00000, which this source calls a hole.
+    const mem = Object.assign(space().u64(0x12008n, 0xc00000n | 0x83n), { isRam: (pa: bigint) => pa < 0xc00000n || pa >= 0xe00000n });
+    mem.write(0xc00010n, text('HELLO'));
+    const run = async (uncached: boolean) => {
+      const hits: SearchHit[] = [];
+      const stats = await searchMemory(spec, mem, text('HELLO'), { query: {}, limit: 100, uncached }, (h) => void hits.push(h));
+      return { vas: hits.map((h) => h.va), stats };
+    };
+    const skipped = await run(false);
+    expect(skipped.vas).not.toContain(0x200010n);
+    expect(skipped.stats.uncachedSkipped).toBe(2); // the UC page, and the page over the hole
+    expect((await run(true)).vas).toContain(0x200010n);
+  });
+
   it('refuses an empty pattern', async () => {
     await expect(find(new Uint8Array(0))).rejects.toThrow(/pattern is empty/);
   });
