@@ -13,7 +13,6 @@ import {
   type EntryRules,
   isBad,
   isLeaf,
-  isPresent,
   leafAttributes,
   leafPfn,
   tableAddress,
@@ -71,10 +70,12 @@ interface Frame {
   tablePa: number;
   level: number;
   words: Uint32Array;
-  count: number;
+  /** Indices of the present entries, in order (most tables are mostly empty). */
+  present: Uint16Array;
   baseVpn: number;
   rights: number;
   underShared: boolean;
+  /** Next position in `present`. */
   next: number;
   /** Tables this one points at that the walk will descend into, read together in one batch. */
   wanted: number[];
@@ -85,6 +86,9 @@ interface Frame {
 
 /** Tables kept for shared subtrees: 8 MiB of 4 KiB tables. */
 const RECENT_TABLES = 2048;
+/** The children of a page table: none (shared, never written). */
+const NONE: number[] = [];
+
 /** Tables read ahead of the walk at most (256 KiB of 4 KiB tables). */
 const READ_AHEAD = 64;
 
@@ -134,6 +138,8 @@ export class TableWalk {
    * (Linux espfix, Xen's shared L3s) is not read again. Bounded: the oldest go first.
    */
   private readonly recent = new Map<number, Uint32Array>();
+  /** Present entries of each table in hand (by its words), for walking a shared table again. */
+  private readonly presentIndex = new WeakMap<Uint32Array, Uint16Array>();
   /** Reads asked for ahead of the walk (PA + level), not yet taken by the frame that wants them. */
   private readonly ahead = new Map<number, Promise<Uint32Array | Error>>();
   private readonly fromVpn: number;
@@ -207,16 +213,34 @@ export class TableWalk {
   }
 
   /** A table the walk enters: registers the frames it points at and picks the children to read. */
-  private open(tablePa: number, level: number, w: Uint32Array, baseVpn: number, rights: number, underShared: boolean): Frame {
+  /** The present entries of a table at `level`, found once per table read (shared subtrees are walked again). */
+  private presentOf(w: Uint32Array, level: number): Uint16Array {
+    const known = this.presentIndex.get(w);
+    if (known !== undefined) return known;
     const r = this.rules;
     const count = Math.min(r.entries[level], r.entryBytes === 8 ? w.length >>> 1 : w.length);
+    const mask = r.mode === 'ept' ? 7 : 1;
+    const all = new Uint16Array(count);
+    let n = 0;
+    for (let i = 0; i < count; i++) if (((r.entryBytes === 8 ? w[i << 1] : w[i]) & mask) !== 0) all[n++] = i;
+    const present = all.slice(0, n);
+    this.presentIndex.set(w, present);
+    return present;
+  }
+
+  private open(tablePa: number, level: number, w: Uint32Array, baseVpn: number, rights: number, underShared: boolean): Frame {
+    const r = this.rules;
+    const present = this.presentOf(w, level);
+    // A page table points at pages only: nothing to register or read.
+    if (level === 1) return { tablePa, level, words: w, present, baseVpn, rights, underShared, next: 0, wanted: NONE, wantedVpn: NONE, children: undefined };
     const wanted: number[] = [];
     const wantedVpn: number[] = [];
     const seen = new Set<number>();
     const cover = r.coverPages[level];
-    for (let i = 0; i < count; i++) {
+    for (let k = 0; k < present.length; k++) {
+      const i = present[k];
       const lo = r.entryBytes === 8 ? w[i * 2] : w[i];
-      if (!isPresent(r, lo) || isLeaf(r, level, lo)) continue;
+      if (isLeaf(r, level, lo)) continue;
       const hi = r.entryBytes === 8 ? w[i * 2 + 1] : 0;
       const child = tableAddress(r, lo, hi);
       // Register before descending anywhere, so that an entry pointing at a sibling table (PAE
@@ -229,7 +253,7 @@ export class TableWalk {
       wanted.push(child);
       wantedVpn.push(vpn);
     }
-    return { tablePa, level, words: w, count, baseVpn, rights, underShared, next: 0, wanted, wantedVpn, children: undefined };
+    return { tablePa, level, words: w, present, baseVpn, rights, underShared, next: 0, wanted, wantedVpn, children: undefined };
   }
 
   /** Reads a frame's children together; a table that cannot be read is kept as its error. */
@@ -277,10 +301,11 @@ export class TableWalk {
     f.wanted.forEach((pa, k) => {
       const w = f.children!.get(pa);
       if (!(w instanceof Uint32Array)) return;
-      const count = Math.min(r.entries[level + 1], r.entryBytes === 8 ? w.length >>> 1 : w.length);
-      for (let i = 0; i < count && this.ahead.size < READ_AHEAD; i++) {
+      const present = this.presentOf(w, level + 1);
+      for (let j = 0; j < present.length && this.ahead.size < READ_AHEAD; j++) {
+        const i = present[j];
         const lo = r.entryBytes === 8 ? w[i * 2] : w[i];
-        if (!isPresent(r, lo) || isLeaf(r, level + 1, lo)) continue;
+        if (isLeaf(r, level + 1, lo)) continue;
         const vpn = f.wantedVpn[k] + i * cover;
         const hi = r.entryBytes === 8 ? w[i * 2 + 1] : 0;
         if (vpn + cover <= this.fromVpn || vpn >= this.toVpn || isBad(r, level + 1, false, lo, hi)) continue;
@@ -308,7 +333,6 @@ export class TableWalk {
     const eight = r.entryBytes === 8;
     const ept = r.mode === 'ept';
     const legacy = r.mode === 'legacy32';
-    const presentMask = ept ? 7 : 1;
     const fromVpn = this.fromVpn;
     const toVpn = this.toVpn;
     const leaf = this.leaf;
@@ -330,9 +354,10 @@ export class TableWalk {
       const patTypes = r.patTypes;
       const base = f.baseVpn;
       const upper = f.rights;
-      for (let i = f.next; i < f.count; i++) {
+      const present = f.present;
+      for (let k = f.next; k < present.length; k++) {
+        const i = present[k];
         const lo = eight ? w[i << 1] : w[i];
-        if ((lo & presentMask) === 0) continue;
         const vpn = base + i * cover;
         if (vpn + cover <= fromVpn || vpn >= toVpn) continue;
         const hi = eight ? w[(i << 1) + 1] : 0;
@@ -363,7 +388,7 @@ export class TableWalk {
         }
         const next = this.enter(f, i, vpn, lo, hi, rights, sink);
         if (next === undefined) continue;
-        f.next = i + 1;
+        f.next = k + 1;
         stack.push(next);
         if (next.wanted.length > 0) {
           this.toLoad = next;

@@ -60,8 +60,25 @@ export async function runWalk(spec: PagingSpec, mem: PhysMem, opts: WalkRunOptio
       })
     : undefined;
   const max = opts.maxLeaves ?? Infinity;
+  const plain = test === undefined && hasVpn === undefined && max === Infinity;
+  const onLeaf = h.leaf;
+  // Nothing to test per leaf: the shortest path, which a whole walk takes for every leaf.
+  const leaf = !plain
+    ? undefined
+    : onLeaf === undefined
+      ? (l: LeafRecord): boolean => {
+          stats.leaves++;
+          merger?.push(l);
+          return true;
+        }
+      : (l: LeafRecord): boolean => {
+          stats.leaves++;
+          if (onLeaf(l, walk) === false) return false;
+          merger?.push(l);
+          return true;
+        };
   await walk.all({
-    leaf: (l) => {
+    leaf: leaf ?? ((l) => {
       if (test !== undefined && !test(l)) return true;
       if (stats.leaves >= max) {
         stats.truncatedAt = walk.canonicalVa(l.vpn);
@@ -74,7 +91,7 @@ export async function runWalk(spec: PagingSpec, mem: PhysMem, opts: WalkRunOptio
       merger?.push(l);
       // With --has, the walk is done once the range holding the VA has closed.
       return !(found || (hasVpn !== undefined && merger === undefined && l.vpn + l.pages > hasVpn));
-    },
+    }),
     note: (n) => {
       if (q.has !== undefined) {
         const span = noteSpan(n);
