@@ -77,7 +77,14 @@ async function fromFile(client: GdbClient, stub: WritablePhysMem, ranges: FlatRa
   if (file === undefined) {
     // A backend the user set up: its file, if it is shared.
     for (const region of new Set(ranges.map((r) => r.region))) {
-      const path = (await client.monitor(`qom-get /objects/${region} mem-path`).catch(() => '')).trim();
+      // qom-get prints strings as JSON ("/dev/shm/ram") and booleans bare.
+      const quoted = (await client.monitor(`qom-get /objects/${region} mem-path`).catch(() => '')).trim();
+      let path = quoted;
+      try {
+        if (quoted.startsWith('"')) path = String(JSON.parse(quoted));
+      } catch {
+        path = ''; // not a path we can read
+      }
       const share = (await client.monitor(`qom-get /objects/${region} share`).catch(() => '')).trim();
       if (path.startsWith('/') && share === 'true') file = { path, region };
     }

@@ -13,6 +13,7 @@ import type { PhysicalMemoryOption } from '../../src/target/livePhysical';
 import type { SharedRamFile } from '../../src/target/hostPhysical';
 import { bootGuest, EXPECTED, GUEST_NAMES, type BootedGuest } from '../guests/harness';
 import { liveWalk as walk } from '../helpers/liveWalk';
+import { GdbProxy } from '../gdbstub/gdbProxy';
 
 /** SHA-1 of `bytes` of physical memory at each place, read through one attach; the VM stays paused. */
 async function digests(port: number, physicalMemory: PhysicalMemoryOption, places: [bigint, number][], ramFile?: SharedRamFile): Promise<string[]> {
@@ -83,6 +84,26 @@ describe.each(GUEST_NAMES)('the %s guest: guest RAM from the host equals the stu
   it('the same bytes of RAM, ROM, MMIO and a hole every way', async () => {
     const stub = await digests(g.gdbPort, 'qemu', PLACES);
     expect(await digests(g.gdbPort, 'proc', PLACES)).toEqual(stub);
-    expect(await digests(withFile.gdbPort, 'file', PLACES, file)).toEqual(await digests(withFile.gdbPort, 'qemu', PLACES));
+    const fileStub = await digests(withFile.gdbPort, 'qemu', PLACES);
+    expect(await digests(withFile.gdbPort, 'file', PLACES, file)).toEqual(fileStub);
+    // Not told where the file is: QEMU's own qom-get names the backend's mem-path.
+    expect(await digests(withFile.gdbPort, 'file', PLACES)).toEqual(fileStub);
+  });
+
+  it("through a relay the stub's process is not QEMU: auto says so and reads over the stub; proc and file refuse", async () => {
+    const relay = await GdbProxy.start(g.gdbPort);
+    try {
+      const t = await LiveTarget.attach({ host: '127.0.0.1', port: relay.port });
+      try {
+        expect(t.physicalStrategy).toEqual({ kind: 'qemu' });
+        expect(t.physicalMemory).toMatch(/^QEMU's physical-memory mode over the stub \(not directly: the other end of port \d+ is this very process \(a relay\), not QEMU\)$/);
+      } finally {
+        await t.close({ leavePaused: true });
+      }
+      await expect(LiveTarget.attach({ host: '127.0.0.1', port: relay.port, physicalMemory: 'proc' })).rejects.toThrow(/physical memory 'proc' is not possible: the other end of port/);
+      await expect(LiveTarget.attach({ host: '127.0.0.1', port: relay.port, physicalMemory: 'file' })).rejects.toThrow(/physical memory 'file' is not possible: QEMU's RAM is not a shared file/);
+    } finally {
+      await relay.close();
+    }
   });
 });
