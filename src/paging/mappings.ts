@@ -1,6 +1,6 @@
 import type { PhysMem } from '../memory/physMem';
 import { ATTR_G, ATTR_R, ATTR_U, ATTR_W, ATTR_X } from './entryRules';
-import { type RangeRecord, RangeMerger } from './rangeMerge';
+import { type RangeRecord, RangeMerger, rangeRecord } from './rangeMerge';
 import type { PagingSpec } from './spec';
 import { type LeafRecord, TableWalk, type TableWalkOptions, type WalkNote } from './tableWalk';
 import type { Permissions } from './translate';
@@ -65,7 +65,7 @@ export interface MappedRange {
 /** Merges leaf events (in VA order) into ranges contiguous in VA and PA, like QEMU's `info mem` but with X and G. */
 export async function* mergeRanges(events: AsyncIterable<WalkEvent> | Iterable<WalkEvent>): AsyncGenerator<MappedRange> {
   const out: RangeRecord[] = [];
-  const merger = new RangeMerger(true, -1, (r) => out.push(r));
+  const merger = new RangeMerger(true, -1, (r) => out.push(rangeRecord(r)));
   const rec: LeafRecord = { vpn: 0, pfn: 0, pages: 0, level: 0, lo: 0, hi: 0, tablePa: 0, index: 0, attrs: 0 };
   for await (const ev of events) {
     if (ev.kind !== 'leaf') continue;

@@ -28,8 +28,21 @@ export interface RangeRecord {
   nextPfn: number;
 }
 
+/** A fresh record, or `r` copied. */
+export function rangeRecord(r?: RangeRecord): RangeRecord {
+  return r
+    ? { ...r }
+    : { vpn: 0, pages: 0, pfn: 0, attrs: 0, firstPages: 0, leaves: 0, leaves1: 0, leaves2: 0, leaves3: 0, paRuns: 0, nextPfn: 0 };
+}
+
+/**
+ * Merges leaves, in VA order, into ranges. A range is handed to `emit` when the next leaf does not
+ * join it; the record is reused afterwards (a walk may close tens of thousands of ranges): copy
+ * what you keep (`rangeRecord(r)`).
+ */
 export class RangeMerger {
-  private cur: RangeRecord | undefined;
+  private open = false;
+  private readonly cur = rangeRecord();
 
   /**
    * `breakVpn`: a page number no range may run into (the first page of the upper canonical half:
@@ -43,7 +56,7 @@ export class RangeMerger {
 
   push(l: LeafRecord): void {
     const c = this.cur;
-    if (c !== undefined && l.vpn === c.vpn + c.pages && l.vpn !== this.breakVpn) {
+    if (this.open && l.vpn === c.vpn + c.pages && l.vpn !== this.breakVpn) {
       const joins = this.splitPa
         ? l.pfn === c.nextPfn && l.pages === c.firstPages && (l.attrs & ATTR_FLAGS) === (c.attrs & ATTR_FLAGS)
         : l.attrs === c.attrs;
@@ -58,25 +71,24 @@ export class RangeMerger {
         return;
       }
     }
-    if (c !== undefined) this.emit(c);
-    this.cur = {
-      vpn: l.vpn,
-      pages: l.pages,
-      pfn: l.pfn,
-      attrs: l.attrs,
-      firstPages: l.pages,
-      leaves: 1,
-      leaves1: l.level === 1 ? 1 : 0,
-      leaves2: l.level === 2 ? 1 : 0,
-      leaves3: l.level >= 3 ? 1 : 0,
-      paRuns: 1,
-      nextPfn: l.pfn + l.pages,
-    };
+    if (this.open) this.emit(c);
+    this.open = true;
+    c.vpn = l.vpn;
+    c.pages = l.pages;
+    c.pfn = l.pfn;
+    c.attrs = l.attrs;
+    c.firstPages = l.pages;
+    c.leaves = 1;
+    c.leaves1 = l.level === 1 ? 1 : 0;
+    c.leaves2 = l.level === 2 ? 1 : 0;
+    c.leaves3 = l.level >= 3 ? 1 : 0;
+    c.paRuns = 1;
+    c.nextPfn = l.pfn + l.pages;
   }
 
   /** Emits the range still open. */
   finish(): void {
-    if (this.cur !== undefined) this.emit(this.cur);
-    this.cur = undefined;
+    if (this.open) this.emit(this.cur);
+    this.open = false;
   }
 }
