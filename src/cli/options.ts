@@ -1,7 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DumpTarget } from '../target/dumpTarget';
 import { LiveTarget } from '../target/liveTarget';
-import type { PhysicalMemoryOption } from '../target/livePhysical';
+import { PHYSICAL_MEMORY_WORDS, type PhysicalMemoryOption } from '../target/livePhysical';
 import { loadSymbolFiles } from './symbolFiles';
 import { SymbolTable } from '../symbols';
 import type { Target } from '../target/target';
@@ -65,12 +65,13 @@ export function parseHostPort(text: string): { host: string; port: number } {
 }
 
 export function parsePhysicalOption(text: string | undefined): PhysicalMemoryOption {
-  if (text === undefined || text === 'auto') return 'auto';
-  if (text === 'qemu' || text === 'identity') return text;
+  if (text === undefined) return 'auto';
+  const word = PHYSICAL_MEMORY_WORDS.find((w) => w === text);
+  if (word) return word;
   try {
     return { directMap: parseNumber(text, 'direct-map offset') };
   } catch {
-    throw new HyperFrameError('BAD_ARGUMENT', `bad --physical '${text}': expected auto, qemu, identity or a direct-map offset such as 0xffff830000000000`);
+    throw new HyperFrameError('BAD_ARGUMENT', `bad --physical '${text}': expected ${PHYSICAL_MEMORY_WORDS.join(', ')} or a direct-map offset such as 0xffff830000000000`);
   }
 }
 

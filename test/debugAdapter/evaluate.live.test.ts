@@ -134,19 +134,25 @@ describe('evaluate on long4smp', () => {
     it('walk: merged ranges, the page count of the source, self-map notes', async () => {
       const out = (await repl('walk --limit 1000')).split('\n');
       expect(out[0]).toMatch(new RegExp(`^# vCPU 0: long4 .*: ${exp.cpus[0].leaves.length} pages in \\d+ ranges$`));
-      expect(out[1]).toMatch(/^VA\s+PA\s+size\s+flags\s+pages$/);
+      expect(out[1]).toMatch(/^# memory types: IA32_PAT assumed at its reset value 0x0007040600070406/);
+      expect(out[2]).toMatch(/^VA\s+PA\s+size\s+flags\s+type\s+pages$/);
       expect(out.filter((l) => l.startsWith('self-map'))).toHaveLength(1);
-      const one = await repl('walk --leaves --from 0x40000000 --to 0x40400000', 1);
+      // --split-pa: the layout of old, which heads the list with the columns straight away.
+      expect((await repl('walk --split-pa --limit 1000')).split('\n')[1]).toMatch(/^VA\s+PA\s+size\s+flags\s+pages$/);
+      const one = await repl('walk --leaves --split-pa --from 0x40000000 --to 0x40400000', 1);
       expect(one.split('\n').slice(1)).toEqual(['0x0000000040000000  0x0000000000900000    4K  R W - - -  PTE 0x8000000000900063']);
+      // --range takes what walk prints (TO inclusive); the default layout adds the memory type.
+      const ranged = await repl('walk --leaves --range 0x40000000-0x403fffff', 1);
+      expect(ranged.split('\n').slice(2)).toEqual(['0x0000000040000000  0x0000000000900000    4K  R W - - -  WB    PTE 0x8000000000900063']);
       const cpu0 = (await repl('walk --leaves --from 0x40000000 --to 0x40400000', 0)).split('\n');
-      expect(cpu0.slice(1).map((l) => l.slice(0, 18))).toEqual(['0x0000000040000000', '0x0000000040001000', '0x0000000040002000', '0x0000000040200000']);
+      expect(cpu0.slice(2).map((l) => l.slice(0, 18))).toEqual(['0x0000000040000000', '0x0000000040001000', '0x0000000040002000', '0x0000000040200000']);
     });
 
     it('walk output is capped with a clear line', async () => {
       const out = (await repl('walk --leaves --limit 10')).split('\n');
-      expect(out).toHaveLength(12);
+      expect(out).toHaveLength(13);
       const full = (await repl('walk --leaves --limit 100000')).split('\n');
-      expect(out[11]).toBe(`… ${full.length - 1 - 10} more lines, narrow with --from/--to (or raise --limit)`);
+      expect(out[12]).toBe(`… ${full.length - 2 - 10} more lines, narrow with --range or --filter (or raise --limit)`);
       await expect(repl('walk --bogus')).rejects.toThrow(/unknown option '--bogus'/);
     });
 

@@ -203,7 +203,7 @@ describe('attach with a bad configuration fails at once with one clear message',
 
   it('with a bad physicalMemory', async () => {
     await expect(attach({ port: 1234, physicalMemory: 'sometimes' })).rejects.toThrow(
-      /bad 'physicalMemory' "sometimes": expected "auto", "qemu", "identity" or \{ "directMap": "0xffff830000000000" \}/,
+      /bad 'physicalMemory' "sometimes": expected "auto", "file", "proc", "qemu", "identity" or \{ "directMap": "0xffff830000000000" \}/,
     );
     await expect(attach({ port: 1234, physicalMemory: { directMap: '0xzz' } })).rejects.toThrow(/bad 'physicalMemory': bad direct-map offset '0xzz'/);
   });

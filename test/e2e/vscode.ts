@@ -154,6 +154,18 @@ export class VsCode {
     await page.keyboard.press('Enter');
   }
 
+  /** How many lines the active editor's document has, as Go to Line says ("between 1 and N"). */
+  async editorLineCount(): Promise<number> {
+    await this.command('Go to Line/Column...');
+    const n = await this.until('Go to Line did not say how many lines there are', async () => {
+      const text = (await this.page.locator('.quick-input-widget').first().innerText()).replace(/\u00a0/g, ' ');
+      const m = /between 1 and (\d+)/.exec(text);
+      return m ? Number(m[1]) : undefined;
+    });
+    await this.page.keyboard.press('Escape');
+    return n;
+  }
+
   /** Answers an input box or quick pick that is open: types `text`, then Enter. */
   async answer(text: string): Promise<void> {
     const input = this.page.locator('.quick-input-widget input').first();

@@ -17,6 +17,7 @@ import { frozenInfoTlb, tlbLineFor } from '../helpers/infoTlb';
 import { connectClient } from '../debugAdapter/session.harness';
 import { bootLinux, linuxManifest, type BootedLinux } from './linuxGuest';
 import { cli } from '../helpers/runCli';
+import { hostVersusStub, liveWalk } from '../helpers/liveWalk';
 
 const DIRECT_MAP = 0xffff888000000000n; // page_offset_base without KASLR
 const KERNEL_TEXT = 0xffffffff81000000n; // __START_KERNEL_map + CONFIG_PHYSICAL_START
@@ -165,6 +166,14 @@ describe('a real Linux 6.1 guest (QEMU TCG, nokaslr)', () => {
       await dap.close();
     }
   }, 120_000);
+
+  it('guest RAM from /proc/<pid>/mem walks leaf for leaf as QEMU physical mode over the stub, in one freeze', async () => {
+    const { stub, summary } = await hostVersusStub(g, '512 MiB');
+    expect(stub.leaves.length).toBeGreaterThan(1000);
+    // And 'auto' takes that host path on this host.
+    expect((await liveWalk(g.gdbPort, 0, 'auto')).physical).toMatch(/^QEMU guest RAM via \/proc\//);
+    console.log(`[linux] ${summary}`);
+  }, 180_000);
 
   it('translate agrees with gva2gpa for kernel text and the direct map', async () => {
     const regs = parseInfoRegisters(await g.hmp('info registers')).get(0);

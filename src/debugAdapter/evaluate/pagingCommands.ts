@@ -3,7 +3,9 @@ import { decodeEptp } from '../../paging/ept';
 import { entryLines, eptpLines, levelGuessLine, translationLines } from '../../paging/format';
 import { translateReport } from '../../paging/translationReport';
 import { checkedMaxPhysBits, parseMode, type PagingMode } from '../../paging/modes';
-import { collectWalk, walkLines } from '../../paging/walkReport';
+import { patNote, WALK_FLAG_OPTIONS, WALK_USAGE, WALK_VALUE_OPTIONS, walkChoice } from '../../paging/walkOptions';
+import { describeQuery } from '../../paging/walkQuery';
+import { walkTextBody } from '../../paging/walkText';
 import { HyperFrameError } from '../../util/errors';
 import { hex } from '../../util/numbers';
 import { optionText, parseArgs } from './args';
@@ -49,28 +51,28 @@ export async function translateCommand(rest: string, env: ReplEnv): Promise<stri
   return [`# vCPU ${env.vcpu}: ${paging.reason}`, ...translationLines(report, spec.mode, spec.root)];
 }
 
-/** `walk [--leaves] [--from VA] [--to VA] [--limit N]`: what the vCPU's tables map. */
+/** `walk [walk options] [--limit N]`: what the vCPU's tables map, with the CLI's options. */
 export async function walkCommand(rest: string, env: ReplEnv): Promise<string[]> {
-  const args = parseArgs('walk', rest, ['from', 'to', 'limit'], ['leaves']);
-  if (args.positionals.length) throw new HyperFrameError('BAD_ARGUMENT', `walk takes options only (got '${args.positionals[0]}'): walk [--leaves] [--from VA] [--to VA] [--limit N]`);
-  const num = async (name: string) => {
-    const t = optionText(args, name);
-    return t === undefined ? undefined : env.value(t);
-  };
-  const from = await num('from');
-  const to = await num('to');
-  const limit = Number((await num('limit')) ?? BigInt(DEFAULT_WALK_LINES));
+  const args = parseArgs('walk', rest, [...WALK_VALUE_OPTIONS, 'limit'], [...WALK_FLAG_OPTIONS], ['filter']);
+  if (args.positionals.length) throw new HyperFrameError('BAD_ARGUMENT', `walk takes options only (got '${args.positionals[0]}'): walk ${WALK_USAGE} [--limit N]`);
+  const choice = await walkChoice(
+    (name) => args.options.get(name),
+    (text) => env.value(text),
+  );
+  const limitText = optionText(args, 'limit');
+  const limit = limitText === undefined ? DEFAULT_WALK_LINES : Number(await env.value(limitText));
   const paging = await env.state.paging(env.vcpu);
   if (!paging.spec) return [`vCPU ${env.vcpu}: ${paging.reason}: there are no tables to walk`];
   const spec = paging.spec;
   const { target } = env.ctx;
-  const report = await target.physicalBatch(() => collectWalk(spec, target.phys, { from, to }));
-  const window = from !== undefined || to !== undefined ? ` in ${hex(from ?? 0n)}..${to === undefined ? 'end' : hex(to)}` : '';
-  const head = [`# vCPU ${env.vcpu}: ${paging.reason}: ${report.leaves.length} pages in ${report.ranges.length} ranges${window}`];
-  const body = walkLines(report, spec.mode, args.options.has('leaves'));
-  if (body.length > limit) {
-    const more = body.length - limit;
-    return [...head, ...body.slice(0, limit), `… ${more} more line${more === 1 ? '' : 's'}, narrow with --from/--to (or raise --limit)`];
-  }
+  const body: string[] = [];
+  let more = 0;
+  const sink = { line: (t: string) => void (body.length < limit ? body.push(t) : more++) };
+  const run = { query: choice.query, splitPa: choice.splitPa, pat: choice.pat };
+  const stats = await target.physicalBatch(() => walkTextBody(spec, target.phys, run, choice.leaves, sink));
+  const query = describeQuery(choice.query);
+  const head = [`# vCPU ${env.vcpu}: ${paging.reason}: ${stats.leaves} pages in ${stats.ranges} ranges${query ? `; only ${query}` : ''}`];
+  if (!choice.splitPa) head.push(`# ${patNote(choice).note}`);
+  if (more > 0) return [...head, ...body, `… ${more} more line${more === 1 ? '' : 's'}, narrow with --range or --filter (or raise --limit)`];
   return [...head, ...body];
 }

@@ -15,8 +15,9 @@ export const REPL_HELP = `Debug Console commands (anything else is an expression
                                      default the vCPU's; without --level it says which level it guessed); alias: pte
   translate VA                       walk VA through the vCPU's tables, every step; then the PFN, the memory
                                      type, the leaf entry's VA through a self-map slot
-  walk [--leaves] [--from VA] [--to VA] [--limit N]
-                                     what the vCPU's tables map, as merged ranges (or one line per page)
+  walk [--leaves] [--split-pa] [--filter F] [--range FROM-TO] [--has VA] [--find-alias PA] [--limit N]
+                                     what the vCPU's tables map, as merged ranges (or one line per page);
+                                     the options of the CLI's walk (hyperframe walk --help)
   phys PA [LEN]                      hex dump of physical memory (default ${PHYS_DEFAULT_BYTES} bytes)
   regs                               the vCPU's registers, control registers decoded
   monitor CMD                        a QEMU monitor command, on the vCPU in focus (monitor info tlb)
