@@ -343,7 +343,7 @@ function renderBytes(): void {
 async function loadTable(): Promise<void> {
   if (!table) return;
   const want = { frame, table };
-  const r = await request({ type: 'decodeTable', pa: hex(frame), table });
+  const r = await request({ type: 'decodeTable', pa: table.pa ?? hex(frame), table });
   if (want.frame !== frame || want.table !== table) return;
   entries = r.ok ? r.entries : undefined;
   entryNotes = r.ok ? r.notes : undefined;
@@ -421,6 +421,7 @@ function renderHeader(): void {
   const note = notes.get(hex(frame));
   if (note) for (const line of note.lines) header.append(el('div', note.warning ? 'note warn' : 'note', line));
   if (readOnly) header.append(el('div', 'ro', `read-only: ${readOnly}`));
+  else if (init?.autoSave) header.append(el('div', 'ro', `files.autoSave is ${init.autoSave}: VS Code saves by itself, so edits reach the target without Ctrl+S`));
   if (dirty.size) header.append(el('div', 'dirtynote', `${dirty.size} byte${dirty.size === 1 ? '' : 's'} changed, not saved (Ctrl+S writes them; Ctrl+Z undoes)`));
   backBtn.disabled = historyAt <= 0;
   fwdBtn.disabled = historyAt >= history.length - 1;

@@ -1,6 +1,6 @@
 import { decodeEntry, entryLevel } from '../paging/entry';
 import { decodeEptp } from '../paging/ept';
-import { entryLines, entryName, ENTRY_FIELD_ORDER, eptpLines, sizeText } from '../paging/format';
+import { entryLines, entryName, ENTRY_FIELD_ORDER, eptpLines, levelGuessLine, sizeText } from '../paging/format';
 import { parseMode, type PagingMode } from '../paging/modes';
 import type { DecodedEntry } from '../paging/types';
 import { HyperFrameError } from '../util/errors';
@@ -10,8 +10,9 @@ import { entryJson } from '../paging/json';
 import { maxPhysBits, parse, str } from './options';
 
 export const DECODE_HELP = `hyperframe decode <value> [--mode legacy32|pae|long4|long5|ept|eptp] [--level N] [--max-phys-bits N] [--json]
-  Decodes one paging-structure entry. Without --mode: the 32-bit and the 64-bit readings side by side.
-  Without --level: level 1 (PTE), or 2 (PDE) when PS (bit 7) is set.`;
+  Decodes one paging-structure entry (alias: hyperframe pte, as in the Debug Console).
+  Without --mode: the 32-bit and the 64-bit readings side by side.
+  Without --level: level 1 (PTE), or 2 (PDE) when PS (bit 7) is set; a "level guessed" line says so.`;
 
 export async function decodeCommand(argv: string[], io: CliIo): Promise<number> {
   const { values: v, positionals } = parse(argv, { mode: { type: 'string' }, level: { type: 'string' }, 'max-phys-bits': { type: 'string' }, json: { type: 'boolean' } }, 'decode');
@@ -34,13 +35,17 @@ export async function decodeCommand(argv: string[], io: CliIo): Promise<number> 
   // 32-bit paging reaches 40 physical bits at most (PSE-36).
   const readings = modes.map((mode) => decodeEntry(raw, mode, entryLevel(mode, raw, level), { maxPhyAddr: mode === 'legacy32' ? Math.min(maxPhyAddr, 40) : maxPhyAddr }));
 
+  const guessed = level === undefined;
   if (v.json) {
-    const obj = modeText === undefined ? Object.fromEntries(readings.map((r) => [r.mode, entryJson(r)])) : entryJson(readings[0]);
+    const json = (r: DecodedEntry) => ({ ...entryJson(r), ...(guessed ? { levelGuessed: true } : {}) });
+    const obj = modeText === undefined ? Object.fromEntries(readings.map((r) => [r.mode, json(r)])) : json(readings[0]);
     io.out(JSON.stringify(obj, null, 2));
     return 0;
   }
   if (readings.length === 1) printEntry(readings[0], io);
   else printSideBySide(raw, readings, io);
+  // Every reading guesses the same way (from PS alone): one line says it for all.
+  if (guessed) io.out(levelGuessLine(readings[0].mode, raw, readings[0].level));
   return 0;
 }
 

@@ -8,8 +8,11 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
+// Exit once stdout has taken everything: a pipe to a slower reader holds what did not fit yet.
+const exitAfterOutput = (code: number): void => void process.stdout.write('', () => process.exit(code));
+
 runCli(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => exitAfterOutput(code),
   (e: unknown) => {
     process.stderr.write(`hyperframe: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     process.exit(3);

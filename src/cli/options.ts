@@ -1,12 +1,12 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DumpTarget } from '../target/dumpTarget';
 import { LiveTarget } from '../target/liveTarget';
-import type { PhysicalMemoryOption } from '../target/livePhysical';
+import { PHYSICAL_MEMORY_WORDS, type PhysicalMemoryOption } from '../target/livePhysical';
 import { loadSymbolFiles, type SymbolTable } from '../symbols';
 import type { Target } from '../target/target';
 import { HyperFrameError } from '../util/errors';
 import { parseNumber } from '../util/numbers';
-import { modeFromRegs, parseMode, type PagingMode } from '../paging/modes';
+import { checkedMaxPhysBits, modeFromRegs, parseMode, type PagingMode } from '../paging/modes';
 import type { PagingSpec } from '../paging/spec';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -38,7 +38,8 @@ export function parse(argv: string[], options: Options, command: string): Parsed
     return { values: values as Parsed['values'], positionals };
   } catch (e) {
     const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
-    throw new HyperFrameError('BAD_ARGUMENT', `${command}: ${msg.replace(/\. To specify.*$/, '')}`);
+    // runCli names the command once (`hyperframe walk: …`): the message must not name it again.
+    throw new HyperFrameError('BAD_ARGUMENT', `${msg.replace(/\. To specify.*$/, '')} ('hyperframe --help' lists what ${command} takes)`);
   }
 }
 
@@ -51,9 +52,7 @@ export function str(v: Parsed['values'], name: string): string | undefined {
 export function maxPhysBits(v: Parsed['values']): number {
   const text = str(v, 'max-phys-bits');
   if (text === undefined) return 52;
-  const bits = parseNumber(text, 'MAXPHYADDR');
-  if (bits < 32n || bits > 52n) throw new HyperFrameError('BAD_ARGUMENT', `--max-phys-bits ${bits} is outside 32..52`);
-  return Number(bits);
+  return checkedMaxPhysBits(parseNumber(text, 'MAXPHYADDR'));
 }
 
 /** `host:port`, `:port` or `port` (host defaults to 127.0.0.1). */
@@ -65,34 +64,33 @@ export function parseHostPort(text: string): { host: string; port: number } {
 }
 
 export function parsePhysicalOption(text: string | undefined): PhysicalMemoryOption {
-  if (text === undefined || text === 'auto') return 'auto';
-  if (text === 'qemu' || text === 'identity') return text;
+  if (text === undefined) return 'auto';
+  const word = PHYSICAL_MEMORY_WORDS.find((w) => w === text);
+  if (word) return word;
   try {
     return { directMap: parseNumber(text, 'direct-map offset') };
   } catch {
-    throw new HyperFrameError('BAD_ARGUMENT', `bad --physical '${text}': expected auto, qemu, identity or a direct-map offset such as 0xffff830000000000`);
+    throw new HyperFrameError('BAD_ARGUMENT', `bad --physical '${text}': expected ${PHYSICAL_MEMORY_WORDS.join(', ')} or a direct-map offset such as 0xffff830000000000`);
   }
 }
 
 /** The --symbols files (xen-syms, vmlinux, System.map), merged; empty without --symbols. */
-export async function symbolsOption(v: Parsed['values']): Promise<SymbolTable> {
+export async function sourceSymbols(v: Parsed['values']): Promise<SymbolTable> {
   return loadSymbolFiles((v.symbols as string[] | undefined) ?? []);
 }
 
 /**
  * Opens the memory source the options name: a live stub, a core or a raw image. A live target
- * uses the symbols to find the direct map when the stub has no physical mode (given, or loaded
- * from --symbols).
+ * finds its direct map through `symbols` (loaded from --symbols unless the caller has them).
  */
-export async function openTarget(v: Parsed['values'], loaded?: SymbolTable): Promise<Target> {
+export async function openTarget(v: Parsed['values'], symbols?: SymbolTable): Promise<Target> {
   const core = str(v, 'core');
   const raw = str(v, 'raw');
   const live = str(v, 'target');
   if ([core, raw, live].filter(Boolean).length > 1) throw new HyperFrameError('BAD_ARGUMENT', 'give one of --target, --core or --raw');
   if (live) {
-    const table = loaded ?? (await symbolsOption(v));
-    const symbols = table.size ? table : undefined;
-    return LiveTarget.attach({ ...parseHostPort(live), physicalMemory: parsePhysicalOption(str(v, 'physical')), symbols });
+    const table = symbols ?? (await sourceSymbols(v));
+    return LiveTarget.attach({ ...parseHostPort(live), physicalMemory: parsePhysicalOption(str(v, 'physical')), symbols: table.size ? table : undefined });
   }
   if (str(v, 'base') !== undefined && !raw) throw new HyperFrameError('BAD_ARGUMENT', '--base applies to --raw images only');
   if (core) return DumpTarget.open(core);

@@ -2,14 +2,18 @@ import { isHyperFrameError } from '../util/errors';
 import { DECODE_HELP, decodeCommand } from './decodeCommand';
 import { type CliIo, processIo } from './io';
 import { REGS_HELP, regsCommand } from './regsCommand';
+import { SEARCH_HELP, searchCommand } from './searchCommand';
 import { TRANSLATE_HELP, translateCommand } from './translateCommand';
 import { WALK_HELP, walkCommand } from './walkCommand';
 import { domainsCommand, frameCommand, m2pCommand, p2mCommand, regionCommand, startInfoCommand, XEN_HELP } from './xenCommands';
 
+/** The same names as the Debug Console's: `decode` (`pte` is its alias, in both), `translate`, `walk`, `regs`. */
 const COMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>> = {
   decode: decodeCommand,
+  pte: decodeCommand,
   translate: translateCommand,
   walk: walkCommand,
+  search: searchCommand,
   regs: regsCommand,
   region: regionCommand,
   domains: domainsCommand,
@@ -27,22 +31,29 @@ ${TRANSLATE_HELP}
 
 ${WALK_HELP}
 
+${SEARCH_HELP}
+
 ${REGS_HELP}
 
 ${XEN_HELP}
 
 SOURCE is one of:
-  --target HOST:PORT [--physical auto|qemu|identity|OFFSET] [--symbols FILE]...
+  --target HOST:PORT [--physical auto|file|proc|qemu|identity|OFFSET]
       a gdb-remote stub (QEMU -gdb tcp::1234): attach, read, detach leaving the VM running.
-      --physical says how to reach physical memory (auto: QEMU's physical mode, else identity
-      with paging off, else the direct map the --symbols files (xen-syms, vmlinux) reveal).
-      --symbols takes ELF images (xen-syms, vmlinux) and System.map files alike, repeatable.
+      --physical says how to reach physical memory. auto takes the first that works of: QEMU's
+      RAM as a shared file (file: -object memory-backend-file,share=on), QEMU's process memory
+      at the addresses its monitor's gpa2hva gives (proc: /proc/PID/mem, QEMU on this host and
+      the right to read it), QEMU's physical mode over the stub (qemu), identity with paging off,
+      the direct map the --symbols files (xen-syms, vmlinux) reveal, or OFFSET (a direct map).
+      MMIO and holes are always read through the stub. Text output names the path taken.
       --xen-offsets FILE: struct offsets for a Xen build HyperFrame does not know.
   --core FILE        an ELF core from QEMU's dump-guest-memory (registers from its notes)
   --raw FILE [--base PA]   a raw physical image (no registers: give --root and --mode)
+  with any of them, --symbols FILE (repeatable): ELF images (xen-syms, vmlinux) and System.map
+      files alike, whose symbols name addresses
 
 Numbers: 0x-prefixed hex or decimal; digits may be grouped with _ or a backtick (0xffff8300\`00000000).
-Exit status: 0 done, 1 no translation, 2 bad input (one line on stderr).`;
+Exit status: 0 done, 1 no translation (search: no match), 2 bad input (one line on stderr).`;
 
 /** Runs one CLI invocation; returns the exit status. Errors become one line on stderr. */
 export async function runCli(argv: string[], io: CliIo = processIo): Promise<number> {

@@ -8,7 +8,7 @@ import { domainsResult, frameInfoResult, m2pResult, p2mResult, regionResult, sta
 import { XenSystem } from '../xenTarget/xenSystem';
 import { domainsLines, frameInfoLines, m2pLines, p2mLines, startInfoLines } from '../xenText/xenText';
 import type { CliIo } from './io';
-import { openTarget, parse, type Parsed, SOURCE_OPTIONS, str, symbolsOption } from './options';
+import { openTarget, parse, type Parsed, SOURCE_OPTIONS, str, sourceSymbols } from './options';
 
 export const XEN_HELP = `hyperframe region <va> [--xen VERSION] [--arch x86_64|x86_32-pae|x86_32|x86_64-compat] [--context pv|idle] [--json]
 hyperframe region --list [--xen VERSION] [--arch ARCH]
@@ -38,7 +38,7 @@ async function offsetsOption(v: Parsed['values']): Promise<XenBuild | undefined>
 
 /** Opens the source and runs `fn` in one physical batch, with the symbols loaded once. */
 async function withTarget<T>(v: Parsed['values'], fn: (target: Target, symbols: SymbolTable) => Promise<T>): Promise<T> {
-  const symbols = await symbolsOption(v);
+  const symbols = await sourceSymbols(v);
   const target = await openTarget(v, symbols);
   try {
     return await target.physicalBatch(() => fn(target, symbols));

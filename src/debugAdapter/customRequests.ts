@@ -1,8 +1,8 @@
 import { maxEntryLevel } from '../paging/entry';
 import { permsText } from '../paging/format';
-import { memoryType } from '../paging/memoryType';
+import { faultJson } from '../paging/json';
 import { entriesAt, entryCoverage, geometry, modeFromRegs, parseMode, type PagingContext, type PagingMode, tableBytes } from '../paging/modes';
-import { translate } from '../paging/translate';
+import { translateReport } from '../paging/translationReport';
 import {
   type FrameResult,
   isRequestName,
@@ -145,7 +145,8 @@ async function translateRequest(a: RequestArgs, ctx: SessionContext, state: Stop
   const cmd = 'hyperframe/translate';
   const va = numberArg(a, 'va', cmd, true);
   const { spec, vcpu } = await addressSpaceArg(a, cmd, ctx, state);
-  const t = await ctx.target.physicalBatch(() => translate(va, spec, ctx.target.phys));
+  const r = await ctx.target.physicalBatch(() => translateReport(va, spec, ctx.target.phys));
+  const t = r.translation;
   const leaf = t.steps.at(-1)?.entry;
   return {
     va: hex(va),
@@ -153,10 +154,11 @@ async function translateRequest(a: RequestArgs, ctx: SessionContext, state: Stop
     mode: spec.mode,
     root: hex(spec.root),
     steps: t.steps.map((s) => ({ level: s.level, table: hex(s.tablePa), index: s.index, entryPa: hex(s.entryPa), entry: entryInfo(s.entry) })),
-    ...(t.pa !== undefined && leaf
-      ? { pa: hex(t.pa), pageSize: Number(t.pageSize), flags: permsText(t.perms!, leaf.fields.G === 1), ...(memoryType(leaf.fields) ? { memoryType: memoryType(leaf.fields) } : {}) }
-      : {}),
-    ...(t.fault ? { fault: { reason: t.fault.reason, ...(t.fault.level !== undefined ? { level: t.fault.level } : {}), message: t.fault.message } } : {}),
+    ...(t.pa !== undefined && leaf ? { pa: hex(t.pa), pageSize: Number(t.pageSize), flags: permsText(t.perms!, leaf.fields.G === 1) } : {}),
+    ...(r.memoryType !== undefined ? { memoryType: r.memoryType } : {}),
+    ...(t.fault ? { fault: faultJson(t.fault) } : {}),
+    ...(r.entryVa !== undefined ? { entryVa: hex(r.entryVa) } : {}),
+    ...(r.insideSelfMap ? { insideSelfMap: { slotVa: hex(r.insideSelfMap.slot.windowVa), level: r.insideSelfMap.level } } : {}),
   };
 }
 

@@ -1,7 +1,6 @@
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { HyperFrameError } from '../util/errors';
 import { hex } from '../util/numbers';
-import { registerByName } from '../x86/registers';
 import type { SessionContext } from './context';
 import { customRequest } from './customRequests';
 import { disassembleRequest } from './disassembleRequest';
@@ -9,7 +8,9 @@ import { isBoolean } from './evaluate/ast';
 import { type EvalEnv, evaluateExpr } from './evaluate/evaluator';
 import { parseExpression } from './evaluate/parser';
 import { replCommand, runReplCommand } from './evaluate/repl';
+import { evaluateText, targetEvalEnv } from './evaluate/targetEnv';
 import { hover } from './hover';
+import { rawImageScopes } from './rawImage';
 import { formatMemoryRef, offsetRef, parseMemoryRef, readSpace, type SpaceWrite, virtualRef, writeSpace } from './memoryRefs';
 import { StopState } from './registersCache';
 import { looksLikeAddress, RegisterScopes } from './variablesRegisters';
@@ -44,6 +45,7 @@ export class Inspection {
   }
 
   async scopes(vcpu: number): Promise<DebugProtocol.Scope[]> {
+    if ((await this.ctx.target.vcpuCount()) === 0) return rawImageScopes(this.ctx, this.store);
     return this.registerScopes.scopes(vcpu);
   }
 
@@ -132,16 +134,10 @@ export class Inspection {
   }
 
   private value(text: string, vcpu: number): Promise<bigint> {
-    return evaluateExpr(parseExpression(text), this.env(vcpu), text);
+    return evaluateText(text, this.env(vcpu));
   }
 
   private env(vcpu: number): EvalEnv {
-    const { target, symbols } = this.ctx;
-    return {
-      register: async (name) => registerByName(await this.state.registers(vcpu), name),
-      symbol: (name) => symbols.lookup(name)?.va,
-      readVirtual: (address, bytes) => target.readVirtual(vcpu, address, bytes),
-      readPhysical: (address, bytes) => target.physicalBatch(() => target.phys.read(address, bytes)),
-    };
+    return targetEvalEnv(this.ctx.target, this.ctx.symbols, vcpu, () => this.state.registers(vcpu));
   }
 }

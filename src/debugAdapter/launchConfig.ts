@@ -2,7 +2,7 @@
  * The `hyperframe` debug configuration: what attach and launch accept, checked field by field so
  * that a mistake comes back as one sentence naming the field, what was given and what would do.
  */
-import type { PhysicalMemoryOption } from '../target/livePhysical';
+import { PHYSICAL_MEMORY_WORDS, type PhysicalMemoryOption } from '../target/livePhysical';
 import { HyperFrameError } from '../util/errors';
 import { parseNumber } from '../util/numbers';
 
@@ -122,9 +122,10 @@ export function parsePort(v: unknown, key = 'port'): number {
 }
 
 export function parsePhysicalMemory(v: unknown): PhysicalMemoryOption {
-  const hint = `expected "auto", "qemu", "identity" or { "directMap": "0xffff830000000000" }`;
-  if (v === undefined || v === null || v === 'auto') return 'auto';
-  if (v === 'qemu' || v === 'identity') return v;
+  const hint = `expected ${PHYSICAL_MEMORY_WORDS.map((w) => `"${w}"`).join(', ')} or { "directMap": "0xffff830000000000" }`;
+  if (v === undefined || v === null) return 'auto';
+  const word = PHYSICAL_MEMORY_WORDS.find((w) => w === v);
+  if (word) return word;
   if (typeof v === 'object' && !Array.isArray(v)) {
     const keys = Object.keys(v);
     const dm = (v as Raw).directMap;

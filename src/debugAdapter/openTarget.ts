@@ -61,17 +61,21 @@ export async function openTarget(cfg: SessionConfig, out: Output): Promise<Opene
       target = await DumpTarget.open(cfg.path, { raw: cfg.raw, base: cfg.base });
       break;
     case 'qemu': {
-      qemu = await spawnQemu(cfg.qemuPath, cfg.args, (text, category) => out(text, category));
+      // Guest RAM in a shared file unless the configuration asks for another way to read it.
+      const ramFile = cfg.physicalMemory === 'auto' || cfg.physicalMemory === 'file';
+      qemu = await spawnQemu(cfg.qemuPath, cfg.args, (text, category) => out(text, category), { ramFile });
       out(`started ${cfg.qemuPath} (pid ${qemu.pid}), gdbstub on ${qemu.gdb.host}:${qemu.gdb.port}\n`, 'console');
+      if (qemu.ramFileNote) out(`guest RAM is not in a shared file: ${qemu.ramFileNote}\n`, 'console');
       const q = qemu;
       try {
         target = live(
           await connectWhenReady(
             q,
-            () => LiveTarget.attach({ ...clientOpts, host: q.gdb.host, port: q.gdb.port, physicalMemory: cfg.physicalMemory, symbols }),
+            () => LiveTarget.attach({ ...clientOpts, host: q.gdb.host, port: q.gdb.port, physicalMemory: cfg.physicalMemory, symbols, ramFile: q.ramFile }),
             Math.max(cfg.timeoutMs, 10_000),
           ),
         );
+        q.forgetRamFile(); // QEMU has it mapped and the target has it open: no name needed any more
       } catch (e) {
         await q.terminate(1000);
         throw e;

@@ -13,8 +13,10 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
+import type { SharedRamFile } from '../target/hostPhysical';
 import { HyperFrameError } from '../util/errors';
 import { freePort } from '../util/net';
+import { planRamFile } from './ramFile';
 
 export interface GdbEndpoint {
   host: string;
@@ -24,6 +26,12 @@ export interface GdbEndpoint {
 export interface LaunchedQemu {
   readonly pid: number;
   readonly gdb: GdbEndpoint;
+  /** Guest RAM as a shared file, when the launch put it there (see ramFile.ts). */
+  readonly ramFile?: SharedRamFile;
+  /** Why guest RAM is not in a shared file, when one was asked for and could not be. */
+  readonly ramFileNote?: string;
+  /** Removes the RAM file's name once QEMU and the reader have it open. */
+  forgetRamFile(): void;
   /** The full argument list QEMU was started with. */
   readonly args: readonly string[];
   alive(): boolean;
@@ -147,10 +155,16 @@ export async function spawnQemu(
   qemuPath: string,
   userArgs: readonly string[],
   output: (text: string, category: 'stdout' | 'stderr') => void,
+  opts: { ramFile?: boolean } = {},
 ): Promise<LaunchedQemu> {
   const named = gdbEndpointInArgs(userArgs);
   const gdb = named ?? { host: '127.0.0.1', port: await freePort() };
-  const args = named ? [...userArgs] : [...userArgs, '-gdb', `tcp:${gdb.host}:${gdb.port}`];
+  const plan = opts.ramFile ? planRamFile(userArgs) : undefined;
+  const withRam = plan && 'file' in plan ? plan.args : [...userArgs];
+  const args = named ? withRam : [...withRam, '-gdb', `tcp:${gdb.host}:${gdb.port}`];
+  const forgetRamFile = (): void => {
+    if (plan && 'file' in plan) plan.unlink();
+  };
 
   installExitHook();
   const dir = mkdtempSync(join(tmpdir(), 'hyperframe-qemu-'));
@@ -181,6 +195,7 @@ export async function spawnQemu(
   const exited = new Promise<void>((resolve) => {
     child.once('exit', (code, signal) => {
       owned.delete(child);
+      forgetRamFile();
       // Its last words (an error at start-up) are in before anyone hears that it ended.
       void stopFollowing().then(() => {
         exit = describeExit(code, signal);
@@ -208,6 +223,7 @@ export async function spawnQemu(
   } catch (e) {
     await stopFollowing();
     removeDir(dir);
+    forgetRamFile();
     throw e;
   }
   owned.add(child);
@@ -233,6 +249,9 @@ export async function spawnQemu(
   return {
     pid: child.pid ?? -1,
     gdb,
+    ...(plan && 'file' in plan ? { ramFile: plan.file } : {}),
+    ...(plan && 'why' in plan ? { ramFileNote: plan.why } : {}),
+    forgetRamFile,
     args,
     alive,
     exitDescription: () => exit,

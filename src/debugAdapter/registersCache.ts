@@ -2,6 +2,7 @@ import { modeFromRegs, type ControlRegs, type ModeFromRegs } from '../paging/mod
 import type { PagingSpec } from '../paging/spec';
 import { hex } from '../util/numbers';
 import type { SessionContext } from './context';
+import { rawImageNote } from './rawImage';
 import { codeBitness, parseMonitorRegisters, tablesFromRegisters, type MonitorRegisters } from './registersMonitor';
 
 /** How a vCPU translates addresses right now. */
@@ -85,7 +86,10 @@ export class StopState {
     if (o) {
       return { spec: { mode: o.mode, root: o.root, ctx: regs?.context }, regs, reason: `${o.mode}, root ${hex(o.root)} (from the launch configuration)` };
     }
-    if (!regs) return { reason: `vCPU ${vcpu} reports no CR0/CR3/CR4: set pagingMode in the launch configuration` };
+    if (!regs) {
+      if ((await this.ctx.target.vcpuCount()) === 0) return { reason: rawImageNote() };
+      return { reason: `vCPU ${vcpu} reports no CR0/CR3/CR4: set pagingMode in the launch configuration` };
+    }
     if (regs.mode === 'none') return { regs, reason: regs.reason };
     return { spec: { mode: regs.mode, root: regs.root, ctx: regs.context }, regs, reason: `${regs.reason}, root ${hex(regs.root)}` };
   }

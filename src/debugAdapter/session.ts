@@ -14,7 +14,9 @@ import { Debuggee, type EndOptions } from './debuggee';
 import type { ReportedStop } from './execution';
 import { parseAttachConfig, parseLaunchConfig, type SessionConfig } from './launchConfig';
 import { listingOfArgs, setListingBreakpoints, unverifiedBreakpoints } from './stack/listingBreakpoints';
+import { LISTING_MIME_TYPE } from './stack/listings';
 import { openTarget } from './openTarget';
+import { rawImageNote } from './rawImage';
 
 type Body<R extends DebugProtocol.Response> = R extends { body?: infer B } ? B : never;
 
@@ -126,6 +128,7 @@ export class HyperFrameSession extends DebugSession {
 
   private async connect(config: SessionConfig): Promise<void> {
     const opened = await openTarget(config, (t, c) => this.output(t, c));
+    if ((await opened.target.vcpuCount()) === 0) this.output(`${rawImageNote(opened.pagingOverride)}\n`);
     const d = new Debuggee(opened, config, {
       output: (t, c) => this.output(t, c),
       stopped: (s) => this.onStopped(s),
@@ -210,7 +213,7 @@ export class HyperFrameSession extends DebugSession {
 
   protected override sourceRequest(response: DebugProtocol.SourceResponse, args: DebugProtocol.SourceArguments): void {
     // A frame's disassembly listing, made with the call stack: no target access, so not queued.
-    this.handle(response, async () => ({ content: this.d.listings.text(args.source?.sourceReference ?? args.sourceReference), mimeType: 'text/x-asm' }));
+    this.handle(response, async () => ({ content: this.d.listings.text(args.source?.sourceReference ?? args.sourceReference), mimeType: LISTING_MIME_TYPE }));
   }
 
   // ---- run control ----

@@ -1,5 +1,7 @@
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { decodeCr0, decodeCr3, decodeCr4, decodeEfer } from '../paging/controlRegs';
+import { linuxKptiRoots } from '../paging/kpti';
+import { modeFromRegs } from '../paging/modes';
 import { HyperFrameError } from '../util/errors';
 import { hex } from '../util/numbers';
 import { fieldMask, formatBit, type RegisterBit, withField } from '../x86/bitFields';
@@ -63,7 +65,7 @@ export class RegisterScopes {
     name: string,
     display: string,
     decode: (value: bigint, regs: Map<string, bigint>) => RegisterBit[],
-    extra: (value: bigint, regs: Map<string, bigint>) => VarEntry[] = () => [],
+    extra: (value: bigint, regs: Map<string, bigint>) => VarEntry[] | Promise<VarEntry[]> = () => [],
   ): VarEntry {
     const row = this.register(vcpu, regs, name, display);
     row.children = async () => {
@@ -82,7 +84,7 @@ export class RegisterScopes {
         }
         return e;
       });
-      return [...rows, ...extra(value, fresh)];
+      return [...rows, ...(await extra(value, fresh))];
     };
     return row;
   }
@@ -141,37 +143,45 @@ export class RegisterScopes {
   }
 
   private cr3Row(vcpu: number, regs: Map<string, bigint>, cr3: bigint): VarEntry {
-    const row = this.bitsRow(vcpu, regs, 'cr3', 'cr3', cr3Fields, kptiHint);
+    const row = this.bitsRow(vcpu, regs, 'cr3', 'cr3', cr3Fields, (value, fresh) => this.kptiRow(value, fresh));
     row.variable.memoryReference = physicalRef(cr3Fields(cr3, regs)[0].value);
     return row;
+  }
+
+  /**
+   * Where the guest is Linux with page-table isolation (paging/kpti.ts decides from the two
+   * tables), the other root of the pair, beside CR3's own: the user root while CR3 holds the
+   * kernel's, the kernel root while it holds the user's. Nothing on any other guest.
+   */
+  private async kptiRow(cr3: bigint, regs: Map<string, bigint>): Promise<VarEntry[]> {
+    const m = modeFromRegs({ cr0: regs.get('cr0') ?? 0n, cr3, cr4: regs.get('cr4') ?? 0n, efer: regs.get('efer') ?? 0n });
+    const mode = m.mode;
+    if (mode !== 'long4' && mode !== 'long5') return [];
+    const { target } = this.ctx;
+    // Unreadable tables (a dump without them) show no pair rather than fail the whole scope.
+    const pair = await target.physicalBatch(() => linuxKptiRoots(mode, m.root, target.phys)).catch(() => undefined);
+    if (!pair) return [];
+    const inUser = m.root === pair.userRoot;
+    const other = inUser ? pair.kernelRoot : pair.userRoot;
+    return [
+      {
+        variable: {
+          name: inUser ? 'kptiKernelRoot' : 'kptiUserRoot',
+          value: hex(other, 16),
+          type: inUser
+            ? 'Linux KPTI: CR3 holds the user copy of the PGD; this is the kernel PGD it mirrors'
+            : "Linux KPTI: the user-mode copy of this PGD (root | 0x1000): the same user half, a kernel half that maps only the entry code",
+          memoryReference: physicalRef(other),
+          presentationHint: { attributes: ['readOnly'] },
+        },
+      },
+    ];
   }
 }
 
 /** CR3's fields as the mode that the vCPU's CR4 and EFER select reads them; the root comes first. */
 function cr3Fields(cr3: bigint, regs: Map<string, bigint>): RegisterBit[] {
   return decodeCr3(cr3, regs.get('cr4') ?? 0n, regs.get('efer') ?? 0n);
-}
-
-/**
- * Linux with KPTI keeps the user half's root one page above the kernel's (bit 12 of CR3): shown
- * beside the root as a hint, in long mode only.
- */
-function kptiHint(cr3: bigint, regs: Map<string, bigint>): VarEntry[] {
-  if (!(((regs.get('efer') ?? 0n) >> 10n) & 1n)) return [];
-  const root = cr3Fields(cr3, regs)[0].value;
-  const user = (root & 0x1000n) === 0n;
-  const other = user ? root | 0x1000n : root & ~0x1000n;
-  return [
-    {
-      variable: {
-        name: user ? 'kptiUserRoot' : 'kptiKernelRoot',
-        value: hex(other, 16),
-        type: user ? 'hint: the user root if this is Linux with KPTI (root | 0x1000)' : 'hint: the kernel root if this is Linux with KPTI and CR3 holds the user root',
-        memoryReference: physicalRef(other),
-        presentationHint: { attributes: ['readOnly'] },
-      },
-    },
-  ];
 }
 
 /**

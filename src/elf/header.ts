@@ -30,7 +30,7 @@ export const ELF_LAYOUT = {
     phdrBytes: 56,
     shdrBytes: 64,
     ph: { type: 0, offset: 8, vaddr: 16, paddr: 24, filesz: 32, memsz: 40 },
-    sh: { name: 0, type: 4, offset: 24, size: 32, link: 40, info: 44, entsize: 56 },
+    sh: { name: 0, type: 4, addr: 16, offset: 24, size: 32, link: 40, info: 44, entsize: 56 },
   },
   32: {
     ehdrBytes: 52,
@@ -43,7 +43,7 @@ export const ELF_LAYOUT = {
     phdrBytes: 32,
     shdrBytes: 40,
     ph: { type: 0, offset: 4, vaddr: 8, paddr: 12, filesz: 16, memsz: 20 },
-    sh: { name: 0, type: 4, offset: 16, size: 20, link: 24, info: 28, entsize: 36 },
+    sh: { name: 0, type: 4, addr: 12, offset: 16, size: 20, link: 24, info: 28, entsize: 36 },
   },
 } as const;
 

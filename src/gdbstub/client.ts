@@ -22,7 +22,11 @@ export interface GdbClientOptions extends ConnectionOptions {
   monitorTimeoutMs?: number;
   /** First `m` size to try; by default half the stub's PacketSize. */
   initialReadChunk?: number;
+  /** Memory reads in flight together on QEMU (default 16; 1 turns pipelining off). */
+  pipelineDepth?: number;
 }
+
+const PIPELINE_DEPTH = 16;
 
 export class GdbClient {
   private readonly memory: MemoryAccess;
@@ -58,6 +62,8 @@ export class GdbClient {
       const threads = new Threads(conn, features.multiprocess);
       const layout = await GdbClient.loadLayout(conn, features);
       const client = new GdbClient(conn, features, layout, threads, options);
+      // QEMU reads packets off its socket in order and answers each in turn: reads may overlap.
+      if (features.phyMemMode) conn.pipelineDepth = options.pipelineDepth ?? PIPELINE_DEPTH;
       // QEMU reports a stop on its own when it had to stop a running VM; otherwise ask.
       if (conn.initialStop) client.run.lastStop = conn.initialStop;
       else await client.run.haltReason();

@@ -192,8 +192,10 @@ export function bytesToHex(data: Uint8Array): string {
 
 /** Hex pairs to bytes; refuses odd lengths and non-hex digits (a garbled reply). */
 export function hexToBytes(hex: string): Uint8Array {
-  if (!HEX_RE.test(hex)) throw new HyperFrameError('PROTOCOL', `expected hex bytes, got '${preview(hex)}'`);
-  return new Uint8Array(Buffer.from(hex, 'hex'));
+  // Node's decoder stops at the first pair that is not hex: a short result is the check.
+  const bytes = Buffer.from(hex, 'hex');
+  if (hex.length % 2 !== 0 || bytes.length !== hex.length / 2) throw new HyperFrameError('PROTOCOL', `expected hex bytes, got '${preview(hex)}'`);
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length); // a view, not a copy
 }
 
 export function textToHex(text: string): string {

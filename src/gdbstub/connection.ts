@@ -1,8 +1,16 @@
 /**
- * One TCP connection to a gdb-remote stub. It owns the socket, keeps exactly one request in
- * flight (the protocol has no sequence numbers: answers are matched by order alone), queues the
- * rest, handles acks and retransmits, and tells stop replies that nobody asked for (QEMU sends one
- * right after connect when the VM was running) apart from answers.
+ * One TCP connection to a gdb-remote stub. It owns the socket, queues requests, handles acks and
+ * retransmits, and tells stop replies that nobody asked for (QEMU sends one right after connect
+ * when the VM was running) apart from answers.
+ *
+ * The protocol has no sequence numbers: answers are matched by order alone. One request is in
+ * flight at a time, except memory reads marked `pipeline` when pipelining is on (QEMU takes
+ * several packets back to back and answers them in order): then up to `pipelineDepth` of them go
+ * out together. The stub answers in the order it accepted packets, which acks tell (a packet it
+ * NAKs is sent again and answered after those it took meanwhile). A corrupt answer while several
+ * are outstanding cannot be asked for again (the stub would resend its latest answer, not that
+ * one), and stray bytes may mean an answer was lost: then every outstanding read is sent again
+ * after a barrier (`qC`, whose answer no read can be mistaken for), one at a time from then on.
  */
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
@@ -26,6 +34,12 @@ export type RequestKind = 'normal' | 'stopQuery' | 'resume';
 
 export interface RequestOptions {
   kind?: RequestKind;
+  /**
+   * An idempotent read that may share the wire with other such reads (sent again, unasked, after
+   * a transmission fault). `valid` tells a well-formed answer; one that is not means answers were
+   * mixed up.
+   */
+  pipeline?: { valid(payload: string): boolean };
   /** Overrides the connection's timeout; Infinity waits forever. */
   timeoutMs?: number;
   /** Called for each `O` console packet that arrives while this request is in flight. */
@@ -40,6 +54,10 @@ export interface ConnectionCounters {
   retransmits: number;
   badPackets: number;
   garbageBytes: number;
+  /** Most requests ever in flight together (1 without pipelining). */
+  maxInFlight: number;
+  /** Times pipelined reads were sent again after a transmission fault. */
+  resyncs: number;
 }
 
 export interface ConnectionEvents {
@@ -54,12 +72,26 @@ export interface ConnectionEvents {
 interface Pending {
   payload: string;
   kind: RequestKind;
+  pipeline?: RequestOptions['pipeline'];
   timeoutMs: number;
   onConsole?: (text: string) => void;
   resolve: (payload: string) => void;
   reject: (error: Error) => void;
   retries: number;
   timer?: NodeJS.Timeout;
+}
+
+/**
+ * Why a connection failed, in words that say what to do: a refused connection almost always
+ * means QEMU was started without its gdbstub, or on another port.
+ */
+function connectFailure(err: NodeJS.ErrnoException, port: number): string {
+  if (err.code === 'ECONNREFUSED') {
+    const how = port === 1234 ? '-s (or -gdb tcp::1234)' : `-gdb tcp::${port} (-s listens on 1234)`;
+    return `nothing listens there (ECONNREFUSED). Start QEMU with its gdbstub on that port: ${how}; add -S to hold the guest before its first instruction`;
+  }
+  if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') return `the host name does not resolve (${err.code})`;
+  return err.message;
 }
 
 /** `S`/`T` + signal or `W`/`X` + code: the shape of a stop reply, whatever follows (no other answer starts so). */
@@ -76,6 +108,8 @@ export class GdbConnection {
     retransmits: 0,
     badPackets: 0,
     garbageBytes: 0,
+    maxInFlight: 0,
+    resyncs: 0,
   };
   /** The first stop reply that arrived unasked (QEMU: `T02thread:01;` after connect). */
   initialStop: StopReply | undefined;
@@ -83,7 +117,16 @@ export class GdbConnection {
   private readonly events = new EventEmitter();
   private readonly decoder = new PacketDecoder();
   private readonly queue: Pending[] = [];
-  private inFlight: Pending | undefined;
+  /** Sent and not yet answered, in the order the stub will answer them. */
+  private inFlight: Pending[] = [];
+  /** Sent and not yet acked (ack mode), oldest first. */
+  private unacked: Pending[] = [];
+  /** Set while recovering from a fault among pipelined reads: answers are dropped until this barrier's. */
+  private barrier: Pending | undefined;
+  /** Reads marked `pipeline` that may be in flight together; 1 = one request at a time. */
+  private depth = 1;
+  /** Bytes waiting for this turn's single socket write. */
+  private outgoing: string[] = [];
   private ackMode = true;
   private interruptPending = false;
   private closeError: HyperFrameError | undefined;
@@ -119,9 +162,9 @@ export class GdbConnection {
         socket.removeAllListeners('error');
         resolve(new GdbConnection(socket, peer, options));
       });
-      socket.once('error', (err) => {
+      socket.once('error', (err: NodeJS.ErrnoException) => {
         clearTimeout(timer);
-        reject(new HyperFrameError('DISCONNECTED', `cannot connect to ${peer}: ${err.message}`));
+        reject(new HyperFrameError('DISCONNECTED', `cannot connect to ${peer}: ${connectFailure(err, port)}`));
       });
     });
   }
@@ -140,14 +183,29 @@ export class GdbConnection {
     return this.closeError !== undefined;
   }
 
+  /** The TCP endpoints of the connection (ours and the stub's), for finding the stub's process. */
+  get endpoints(): { localPort?: number; remoteAddress?: string; remotePort?: number } {
+    return { localPort: this.socket.localPort, remoteAddress: this.socket.remoteAddress, remotePort: this.socket.remotePort };
+  }
+
   /** True while a resume request is queued or waiting for its stop reply. */
   get running(): boolean {
-    return this.inFlight?.kind === 'resume' || this.queue.some((p) => p.kind === 'resume');
+    return this.inFlight[0]?.kind === 'resume' || this.queue.some((p) => p.kind === 'resume');
+  }
+
+  /** How many pipelined reads may be in flight together (1: none; a stub known to take it: more). */
+  get pipelineDepth(): number {
+    return this.depth;
+  }
+
+  set pipelineDepth(n: number) {
+    this.depth = Math.max(1, Math.floor(n));
   }
 
   /** After `QStartNoAckMode` was answered OK, neither side sends `+`/`-` any more. */
   disableAcks(): void {
     this.ackMode = false;
+    this.unacked = [];
   }
 
   /** Sends a packet and resolves with the (decoded) payload of its answer. */
@@ -161,6 +219,7 @@ export class GdbConnection {
       this.queue.push({
         payload,
         kind,
+        pipeline: kind === 'normal' ? options.pipeline : undefined,
         timeoutMs: options.timeoutMs ?? (kind === 'resume' ? Infinity : this.timeoutMs),
         onConsole: options.onConsole,
         resolve,
@@ -177,7 +236,7 @@ export class GdbConnection {
    */
   interrupt(): boolean {
     if (this.closeError || !this.running) return false;
-    if (this.inFlight?.kind === 'resume') this.write(String.fromCharCode(INTERRUPT_BYTE));
+    if (this.inFlight[0]?.kind === 'resume') this.write(String.fromCharCode(INTERRUPT_BYTE));
     else this.interruptPending = true;
     return true;
   }
@@ -188,16 +247,23 @@ export class GdbConnection {
   }
 
   private pump(): void {
-    if (this.inFlight || this.closeError) return;
-    const next = this.queue.shift();
-    if (!next) return;
-    this.inFlight = next;
-    this.transmit(next);
+    while (!this.closeError && !this.barrier && this.queue.length > 0) {
+      const next = this.queue[0];
+      if (this.inFlight.length > 0) {
+        const joins = next.pipeline !== undefined && this.inFlight.length < this.depth && this.inFlight.every((p) => p.pipeline !== undefined);
+        if (!joins) return;
+      }
+      this.queue.shift();
+      this.inFlight.push(next);
+      this.counters.maxInFlight = Math.max(this.counters.maxInFlight, this.inFlight.length);
+      this.transmit(next);
+    }
   }
 
   private transmit(p: Pending): void {
     const frame = encodePacket(p.payload);
     this.counters.packetsSent++;
+    if (this.ackMode) this.unacked.push(p);
     this.write(frame);
     if (p.kind === 'resume' && this.interruptPending) {
       this.interruptPending = false;
@@ -220,7 +286,20 @@ export class GdbConnection {
     }, p.timeoutMs);
   }
 
+  /**
+   * Queues bytes for the socket. Everything written in one turn of the event loop (the acks for a
+   * burst of answers and the requests they let out) leaves in one write: one system call, not one
+   * per packet.
+   */
   private write(data: string): void {
+    this.outgoing.push(data);
+    if (this.outgoing.length === 1) process.nextTick(() => this.flushWrites());
+  }
+
+  private flushWrites(): void {
+    const data = this.outgoing.join('');
+    this.outgoing = [];
+    if (this.socket.destroyed) return;
     const buf = Buffer.from(data, 'latin1');
     this.counters.bytesSent += buf.length;
     this.socket.write(buf);
@@ -229,11 +308,14 @@ export class GdbConnection {
   private onEvent(ev: DecoderEvent): void {
     switch (ev.type) {
       case 'ack':
+        if (!this.barrier) this.unacked.shift();
         return;
       case 'nak':
         return this.onNak();
       case 'garbage':
         this.counters.garbageBytes += ev.bytes;
+        // With several answers on the way, stray bytes may be one of them, broken.
+        if (this.inFlight.length > 1) this.resync();
         return;
       case 'badPacket':
         return this.onBadPacket(ev.reason);
@@ -245,22 +327,57 @@ export class GdbConnection {
   }
 
   private onNak(): void {
-    const p = this.inFlight;
-    if (!p) return;
+    // While resyncing, whatever the stub refused is sent again anyway (or the barrier times out).
+    if (this.barrier) return;
+    // The oldest packet not yet acked is the one the stub refused; it answers the others first.
+    const p = this.ackMode ? this.unacked.shift() : this.inFlight[0];
+    const at = p ? this.inFlight.indexOf(p) : -1;
+    if (!p || at < 0) return;
+    this.inFlight.splice(at, 1);
     if (++p.retries > this.maxRetries) {
-      this.inFlight = undefined;
       // The stub never accepted the packet, so no answer is owed: the connection stays usable.
       this.settle(p, new HyperFrameError('PROTOCOL', `the stub rejected '${preview(p.payload)}' ${p.retries} times`));
       this.pump();
       return;
     }
     this.counters.retransmits++;
+    this.inFlight.push(p);
     this.transmit(p);
+  }
+
+  /**
+   * Among several pipelined reads, answers can no longer be matched: every outstanding read goes
+   * back to the head of the queue, and a barrier request's answer marks where the stub's answers
+   * to them end. From then on, one request at a time.
+   */
+  private resync(): void {
+    if (this.barrier || this.closeError) return;
+    this.counters.resyncs++;
+    const again = this.inFlight.splice(0);
+    this.unacked = [];
+    this.depth = 1;
+    this.queue.unshift(...again);
+    const barrier: Pending = {
+      payload: 'qC',
+      kind: 'normal',
+      timeoutMs: this.timeoutMs,
+      resolve: () => undefined,
+      reject: () => undefined,
+      retries: 0,
+    };
+    this.barrier = barrier;
+    this.transmit(barrier);
   }
 
   private onBadPacket(reason: string): void {
     this.counters.badPackets++;
-    const p = this.inFlight;
+    if (this.barrier || this.inFlight.length > 1) {
+      // Asking again would get the stub's latest answer, not this one: take it and resync.
+      if (this.ackMode) this.write('+');
+      this.resync();
+      return;
+    }
+    const p = this.inFlight[0];
     if (this.ackMode && (!p || ++p.retries <= this.maxRetries)) {
       this.write('-'); // ask the stub to send it again
       return;
@@ -271,7 +388,8 @@ export class GdbConnection {
   }
 
   private onPacket(payload: string): void {
-    const p = this.inFlight;
+    if (this.barrier) return this.onResyncPacket(payload);
+    const p = this.inFlight[0];
     if (isConsoleOutput(payload)) {
       let text: string;
       try {
@@ -288,8 +406,19 @@ export class GdbConnection {
     }
     if (looksLikeStopReply(payload)) return this.onStopReply(payload, p);
     if (!p) return; // a stray answer; nothing waits for it
-    this.inFlight = undefined;
+    if (p.pipeline && this.inFlight.length > 1 && !p.pipeline.valid(payload)) return this.resync();
+    this.inFlight.shift();
     this.settle(p, undefined, payload);
+    this.pump();
+  }
+
+  /** While resyncing: answers to the reads being sent again are dropped, up to the barrier's. */
+  private onResyncPacket(payload: string): void {
+    if (!payload.startsWith('QC') && payload !== '') return;
+    const b = this.barrier!;
+    if (b.timer) clearTimeout(b.timer);
+    this.barrier = undefined;
+    this.unacked = [];
     this.pump();
   }
 
@@ -309,7 +438,7 @@ export class GdbConnection {
       }
       return;
     }
-    this.inFlight = undefined;
+    this.inFlight.shift();
     if (stop) {
       if (p.kind === 'resume') this.events.emit('stop', stop);
       this.settle(p, undefined, payload);
@@ -329,10 +458,11 @@ export class GdbConnection {
   private shutdown(error: HyperFrameError, emitError = true, inFlightError: HyperFrameError = error): void {
     if (this.closeError) return;
     this.closeError = error;
-    const current = this.inFlight;
+    const current = this.inFlight.splice(0);
     const queued = this.queue.splice(0);
-    this.inFlight = undefined;
-    if (current) this.settle(current, inFlightError);
+    if (this.barrier?.timer) clearTimeout(this.barrier.timer);
+    this.barrier = undefined;
+    current.forEach((p, i) => this.settle(p, i === 0 ? inFlightError : error));
     for (const p of queued) this.settle(p, error);
     this.socket.destroy();
     this.events.emit('close', emitError ? error : undefined);

@@ -58,6 +58,18 @@ export class MemoryAccess {
 
   async read(addr: bigint, bytes: number): Promise<Uint8Array> {
     checkLength(bytes);
+    const chunk = this.readChunkBytes;
+    if (this.conn.pipelineDepth > 1 && bytes > chunk && this.confirmedBytes >= chunk) {
+      // The chunk size is known to work: ask for every chunk at once and let the connection
+      // pipeline them. A short answer (rare) sends the whole read down the one-by-one path.
+      const sizes = Array.from({ length: Math.ceil(bytes / chunk) }, (_, i) => Math.min(chunk, bytes - i * chunk));
+      const parts = await Promise.all(sizes.map((n, i) => this.readSpan(addr + BigInt(i * chunk), n)));
+      if (parts.every((p, i) => p.length === sizes[i])) {
+        const out = new Uint8Array(bytes);
+        parts.forEach((p, i) => out.set(p, i * chunk));
+        return out;
+      }
+    }
     const out = new Uint8Array(bytes);
     let done = 0;
     while (done < bytes) {
@@ -121,7 +133,9 @@ export class MemoryAccess {
 
   private async readSpan(addr: bigint, bytes: number): Promise<Uint8Array> {
     const packet = `m${addr.toString(16)},${bytes.toString(16)}`;
-    const reply = await this.conn.request(packet);
+    // An answer is the bytes in hex (a stub may give fewer) or an error: nothing else fits a read.
+    const valid = (p: string): boolean => (p.length <= bytes * 2 && p.length % 2 === 0) || /^E[0-9a-fA-F]{2}$/.test(p);
+    const reply = await this.conn.request(packet, { pipeline: { valid } });
     const r = classifyReply(reply);
     if (r.kind === 'data') {
       const data = hexToBytes(reply);

@@ -50,6 +50,10 @@ export class PageCache implements PhysMem {
     return this.source.description;
   }
 
+  isRam(pa: bigint, bytes: number): boolean | undefined {
+    return this.source.isRam?.(pa, bytes);
+  }
+
   /** Number of frames currently held. */
   get size(): number {
     return this.frames.size;

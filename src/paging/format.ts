@@ -2,7 +2,8 @@ import { hex } from '../util/numbers';
 import type { DecodedEptp } from './ept';
 import type { PagingMode } from './modes';
 import type { LeafEvent, MappedRange, WalkEvent } from './mappings';
-import type { Permissions, Translation } from './translate';
+import type { Permissions } from './translate';
+import { type TranslationReport, windowEnd } from './translationReport';
 import type { DecodedEntry, EntryFields } from './types';
 
 const LEVEL_NAMES: Record<number, string> = { 1: 'PTE', 2: 'PDE', 3: 'PDPTE', 4: 'PML4E', 5: 'PML5E' };
@@ -63,20 +64,45 @@ export function describeEntry(e: DecodedEntry): string {
   return [target, setFlags(e.fields).join(' '), ...problems].filter(Boolean).join('  ');
 }
 
-/** Every step of a translation as `translate` prints it (CLI and Debug Console alike). */
-export function translationLines(t: Translation, mode: PagingMode, root: bigint): string[] {
+/** Every step of a translation as `translate` prints it (CLI and Debug Console alike), then what else the tables say. */
+export function translationLines(r: TranslationReport, mode: PagingMode, root: bigint): string[] {
+  const t = r.translation;
   const out = [`VA ${hex(t.va, vaDigits(mode))}  ${mode}, root ${hex(root)}`];
   for (const s of t.steps) {
     const name = entryName(mode, s.level).padEnd(9);
     out.push(`  ${name} at ${hex(s.entryPa)} [${String(s.index).padStart(4)}]  ${hex(s.entry.raw, digitsFor(mode))}  ${describeEntry(s.entry)}`);
   }
+  const last = t.steps.at(-1);
   if (t.pa !== undefined) {
-    const g = t.steps.at(-1)?.entry.fields.G === 1;
+    const g = last?.entry.fields.G === 1;
     out.push(`PA ${hex(t.pa)}  (${sizeText(t.pageSize!)} page at ${hex(t.pa - (t.va - t.pageVa!))}; ${permsText(t.perms!, g)})`);
+    if (r.pfn !== undefined) out.push(`  PFN ${hex(r.pfn)}; ${memoryTypeText(r)}`);
   } else {
     out.push(`no translation: ${t.fault?.message}`);
   }
+  if (r.entryVa !== undefined && r.entryVaSlot && last) {
+    const which = t.pa !== undefined ? '' : ' (the entry that stopped the walk)';
+    out.push(`  ${entryName(mode, last.level)}${which} readable at VA ${hex(r.entryVa, vaDigits(mode))} through the self-map slot ${slotText(r.entryVaSlot.slot)}`);
+  }
+  if (r.insideSelfMap) {
+    const { slot, level } = r.insideSelfMap;
+    const window = `${hex(slot.windowVa, vaDigits(mode))}-${hex(windowEnd(slot, mode), vaDigits(mode))}`;
+    out.push(`note: VA lies in the window of self-map slot ${slotText(slot.slot)} (${window}): it names a ${entryName(mode, level)}, not data`);
+  }
   return out;
+}
+
+/** `493 (0x1ed)`: a slot as tables print indexes, and as people write it. */
+function slotText(slot: number): string {
+  return `${slot} (${hex(BigInt(slot))})`;
+}
+
+/** The memory type a leaf asks for, and under which PAT. */
+function memoryTypeText(r: TranslationReport): string {
+  if (r.memoryType === undefined) return r.patIndex === undefined ? 'memory type unknown' : `PAT entry ${r.patIndex} holds a reserved type`;
+  if (r.patIndex === undefined) return `memory type ${r.memoryType} (EPT's MT)`;
+  const pat = r.patSource === 'guest' ? "under the guest's IA32_PAT" : "IA32_PAT taken at its reset value, the guest's is not known";
+  return `memory type ${r.memoryType} (PAT entry ${r.patIndex}; ${pat}; MTRRs may still override)`;
 }
 
 /** Column heads of `walk`'s merged ranges. */
@@ -116,6 +142,16 @@ export function entryLines(e: DecodedEntry): string[] {
   out.push('  ' + FIELD_ORDER.filter((k) => f[k] !== undefined).map((k) => `${k}=${f[k]}`).join(' '));
   out.push(`  address ${hex(e.address)}${e.pageSize ? ` (${e.kind} of ${e.pageSize} bytes)` : ' (next table)'}; set: ${setFlags(e.fields).join(' ') || 'none'}`);
   return out;
+}
+
+/**
+ * The line `decode` (and the Debug Console's `decode`/`pte`) prints when the user gave no level:
+ * which level `entryLevel` read the value at, and why.
+ */
+export function levelGuessLine(mode: PagingMode, raw: bigint, level: number): string {
+  const ps = (raw >> 7n) & 1n;
+  const why = ps ? `PS (bit 7) is set: read as a large page's ${entryName(mode, level)}` : `PS (bit 7) is clear: read as a ${entryName(mode, level)}`;
+  return `level guessed: ${level} (${why}; --level N reads it at another level)`;
 }
 
 /** An EPT pointer as `decode --mode eptp` prints it: one summary line, then each problem. */

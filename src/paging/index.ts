@@ -10,3 +10,6 @@ export * from './linear';
 export * from './twoStage';
 export * from './format';
 export * from './controlRegs';
+export * from './tableWalk';
+export * from './rangeMerge';
+export * from './entryRules';

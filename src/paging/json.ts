@@ -1,9 +1,9 @@
 import { hex } from '../util/numbers';
 import { permsText } from './format';
-import type { MappedRange, WalkEvent } from './mappings';
 import type { Translation } from './translate';
+import type { TranslationReport } from './translationReport';
 import type { DecodedEntry } from './types';
-import type { WalkReport } from './walkReport';
+import type { WalkNote } from './tableWalk';
 
 /**
  * The JSON shapes of entries, translations and walks, shared by the CLI's --json and the debug
@@ -24,7 +24,8 @@ export function entryJson(e: DecodedEntry): Record<string, unknown> {
   };
 }
 
-export function translationJson(t: Translation, mode: string, root: bigint): Record<string, unknown> {
+export function translationJson(r: TranslationReport, mode: string, root: bigint): Record<string, unknown> {
+  const t = r.translation;
   return {
     va: hex(t.va),
     mode,
@@ -37,29 +38,44 @@ export function translationJson(t: Translation, mode: string, root: bigint): Rec
       entry: entryJson(s.entry),
     })),
     ...(t.pa !== undefined ? { pa: hex(t.pa), pageSize: Number(t.pageSize), flags: permsText(t.perms!, t.steps.at(-1)?.entry.fields.G === 1) } : {}),
-    ...(t.fault ? { fault: t.fault } : {}),
+    ...(r.pfn !== undefined ? { pfn: hex(r.pfn) } : {}),
+    ...(r.patIndex !== undefined ? { patIndex: r.patIndex } : {}),
+    ...(r.memoryType !== undefined ? { memoryType: r.memoryType, patSource: r.patSource } : {}),
+    ...(t.fault ? { fault: faultJson(t.fault) } : {}),
+    ...(r.entryVa !== undefined && r.entryVaSlot ? { entryVa: hex(r.entryVa), selfMapSlot: r.entryVaSlot.slot } : {}),
+    ...(r.insideSelfMap ? { insideSelfMap: { slotVa: hex(r.insideSelfMap.slot.windowVa), slot: r.insideSelfMap.slot.slot, level: r.insideSelfMap.level } } : {}),
   };
 }
 
-export function leafJson(e: WalkEvent & { kind: 'leaf' }): Record<string, unknown> {
-  return { va: hex(e.va), pa: hex(e.pa), size: Number(e.size), entry: hex(e.entry.raw), level: e.level, flags: permsText(e.perms, e.entry.fields.G === 1) };
+/** Why a walk stopped, without what the memory source threw (not JSON). */
+export function faultJson(f: NonNullable<Translation['fault']>): { reason: string; level?: number; message: string } {
+  return { reason: f.reason, ...(f.level !== undefined ? { level: f.level } : {}), message: f.message };
 }
 
-export function rangeJson(r: MappedRange): Record<string, unknown> {
-  return { va: hex(r.va), pa: hex(r.pa), size: Number(r.size), pageSize: Number(r.pageSize), pages: r.pages, flags: permsText(r.perms, r.global) };
+/** The walk JSON's arrays of notes, in their order. */
+export const NOTE_SECTIONS = ['selfMaps', 'sharedTables', 'faults', 'unreadable'] as const;
+export type NoteSection = (typeof NOTE_SECTIONS)[number];
+
+/** A note as its walk JSON array holds it. */
+export function noteJson(e: WalkNote): { section: NoteSection; value: Record<string, unknown> } {
+  switch (e.kind) {
+    case 'selfMap':
+      return { section: 'selfMaps', value: { va: hex(e.va), size: Number(e.size), entry: hex(e.entry.raw), level: e.level, target: hex(e.targetPa), targetLevel: e.targetLevel } };
+    case 'shared':
+      return { section: 'sharedTables', value: { va: hex(e.va), level: e.level, table: hex(e.tablePa), firstVa: hex(e.firstVa) } };
+    case 'bad':
+      return { section: 'faults', value: { va: hex(e.va), size: Number(e.size), level: e.level, entry: hex(e.entry.raw), message: e.message } };
+    case 'unreadable':
+      return { section: 'unreadable', value: { va: hex(e.va), size: Number(e.size), level: e.level, table: hex(e.tablePa), message: e.message } };
+  }
 }
 
-/** A whole walk: ranges always, leaves on request, and what the walk did not descend into. */
-export function walkJson(mode: string, root: bigint, report: WalkReport, withLeaves: boolean): Record<string, unknown> {
-  const { events } = report;
-  return {
-    mode,
-    root: hex(root),
-    ...(withLeaves ? { leaves: report.leaves.map(leafJson) } : {}),
-    ranges: report.ranges.map(rangeJson),
-    selfMaps: events.flatMap((e) => (e.kind === 'selfMap' ? [{ va: hex(e.va), size: Number(e.size), entry: hex(e.entry.raw), level: e.level, target: hex(e.targetPa), targetLevel: e.targetLevel }] : [])),
-    sharedTables: events.flatMap((e) => (e.kind === 'shared' ? [{ va: hex(e.va), level: e.level, table: hex(e.tablePa), firstVa: hex(e.firstVa) }] : [])),
-    faults: events.flatMap((e) => (e.kind === 'bad' ? [{ va: hex(e.va), size: Number(e.size), level: e.level, entry: hex(e.entry.raw), message: e.message }] : [])),
-    unreadable: events.flatMap((e) => (e.kind === 'unreadable' ? [{ va: hex(e.va), size: Number(e.size), level: e.level, table: hex(e.tablePa), message: e.message }] : [])),
-  };
+/** Notes sorted into the walk JSON's arrays (every array present, maybe empty). */
+export function notesJson(notes: readonly WalkNote[]): Record<NoteSection, Record<string, unknown>[]> {
+  const out: Record<NoteSection, Record<string, unknown>[]> = { selfMaps: [], sharedTables: [], faults: [], unreadable: [] };
+  for (const n of notes) {
+    const { section, value } = noteJson(n);
+    out[section].push(value);
+  }
+  return out;
 }

@@ -87,6 +87,12 @@ export function canonicalize(mode: PagingMode, va: bigint): bigint {
   return bit(low, vaBits - 1) ? low | mask(63, vaBits) : low;
 }
 
+/** MAXPHYADDR as x86 CPUs implement it: 32..52 bits (the CLI's and the console's --max-phys-bits). */
+export function checkedMaxPhysBits(bits: bigint): number {
+  if (bits < 32n || bits > 52n) throw new HyperFrameError('BAD_ARGUMENT', `--max-phys-bits ${bits} is outside 32..52`);
+  return Number(bits);
+}
+
 /** What decoding needs to know of the CPU besides the entry itself. */
 export interface PagingContext {
   /** MAXPHYADDR: physical-address width. Default 52. */

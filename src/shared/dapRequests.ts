@@ -198,26 +198,42 @@ export interface MappingsArgs {
   vcpu?: number;
   mode?: PagingModeName;
   root?: AddressArg;
-  /** A VA window. */
+  /** A VA window [from, to). */
   from?: AddressArg;
   to?: AddressArg;
   /** List every page too. */
   leaves?: boolean;
   /** Default and cap 200000. */
   maxLeaves?: number;
-  /** Split ranges where the PA is not contiguous (default: merge by VA and rights only). */
+  /** Ranges also contiguous in PA and of one page size (default: merged by VA, rights, G and memory type). */
   splitPa?: boolean;
+  /** Keep pages that are all of these: `w`, `x`, `ro`, `u`, `s`, `wb`, `uc`. */
+  filter?: string[];
+  /** Only the range (and page) holding this VA. */
+  has?: AddressArg;
+  /** Every page mapping this PA (the reverse map); implies `leaves`. */
+  findAlias?: AddressArg;
+  /** The guest's IA32_PAT for memory types (default: its reset value). */
+  pat?: AddressArg;
 }
+
+/** A memory type from PAT/PCD/PWT under IA32_PAT. */
+export type MemoryTypeName = 'WB' | 'WT' | 'UC-' | 'UC' | 'WC' | 'WP';
 
 export interface RangeInfo {
   va: Hex;
+  /** The first page's PA. */
   pa: Hex;
   size: number;
+  /** The first page's size. */
   pageSize: number;
+  /** Pages (leaf entries) in the range. */
   pages: number;
   flags: string;
-  /** False when the range's pages are not physically contiguous (only without `splitPa`). */
-  paContiguous?: boolean;
+  /** Without `splitPa`: the memory type, how many physically contiguous runs the range's pages make, and (mixed sizes) the pages of each size. */
+  memoryType?: MemoryTypeName;
+  paRuns?: number;
+  pageSizes?: { pageSize: number; pages: number }[];
 }
 
 export interface LeafInfo {
@@ -232,6 +248,10 @@ export interface LeafInfo {
 export interface MappingsResult {
   mode: PagingModeName;
   root: Hex;
+  /** How guest RAM was read (without `splitPa`): `QEMU guest RAM via shared file …`. */
+  physicalMemory?: string;
+  /** The IA32_PAT the memory types assume (without `splitPa`). */
+  pat?: { value: Hex; source: string };
   leaves?: LeafInfo[];
   ranges: RangeInfo[];
   selfMaps: { va: Hex; size: number; entry: Hex; level: number; target: Hex; targetLevel: number }[];

@@ -15,6 +15,8 @@ export interface TableView {
   level: number;
   /** First VA the table covers. */
   baseVa: HexString;
+  /** Where the table starts when not at the frame's first byte (a PAE PDPT: 32 bytes anywhere). */
+  pa?: HexString;
 }
 
 /** What the webview shows, sent once at start and again when it changes (a stop, a run, a save). */
@@ -36,6 +38,8 @@ export interface FrameInit {
   readOnly?: string;
   /** Bytes changed and not saved yet, by PA. */
   dirty: [HexString, number][];
+  /** Set when VS Code saves by itself (files.autoSave): edits then reach the target without Ctrl+S. */
+  autoSave?: string;
 }
 
 // ---- webview → host ----
@@ -91,6 +95,7 @@ function tableProblem(t: unknown): string | undefined {
   if (typeof t.mode !== 'string' || !MODES.includes(t.mode)) return `table.mode must be one of ${MODES.join(', ')}`;
   if (typeof t.level !== 'number' || !Number.isInteger(t.level) || t.level < 1 || t.level > 5) return 'table.level must be 1..5';
   if (!isHex(t.baseVa)) return 'table.baseVa must be a 0x… address';
+  if (t.pa !== undefined && !isHex(t.pa)) return 'table.pa must be a 0x… address';
   return undefined;
 }
 

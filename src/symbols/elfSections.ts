@@ -13,6 +13,8 @@ export interface SectionHeader {
   index: number;
   nameOffset: number;
   type: number;
+  /** Where the section is loaded (0 in relocatable objects, whose symbols are section offsets). */
+  addr: bigint;
   offset: bigint;
   sizeBytes: bigint;
   link: number;
@@ -52,6 +54,7 @@ export async function readElfSections(handle: FileHandle, fileBytes: bigint, nam
       index,
       nameOffset: f.u32(L.sh.name),
       type: f.u32(L.sh.type),
+      addr: f.word(L.sh.addr),
       offset: f.word(L.sh.offset),
       sizeBytes: f.word(L.sh.size),
       link: f.u32(L.sh.link),

@@ -2,7 +2,7 @@ import { hex } from '../util/numbers';
 import { displayName, openDumpFile, readExactly } from '../memory/fileSource';
 import { elfError, ElfFields, type ElfClass } from '../elf/header';
 import { readElfSections, SHT_DYNSYM, SHT_NOBITS, SHT_STRTAB, SHT_SYMTAB, type SectionHeader } from './elfSections';
-import { SymbolTable } from './symbolTable';
+import { biasedEnd, SymbolTable } from './symbolTable';
 import type { Sym, SymBinding, SymType } from './types';
 
 // st_info = bind << 4 | type (gABI). GNU_IFUNC is code the loader resolves: a function for us.
@@ -13,6 +13,9 @@ const STT_GNU_IFUNC = 10;
 const STB_LOCAL = 0;
 const STB_WEAK = 2;
 const SHN_UNDEF = 0;
+/** Section indexes from here up are special (SHN_LORESERVE); ABS is one of them. */
+const SHN_LORESERVE = 0xff00;
+const SHN_ABS = 0xfff1;
 
 /** Elf32_Sym / Elf64_Sym field offsets (the two classes order the fields differently). */
 const SYM_LAYOUT = {
@@ -73,7 +76,7 @@ export async function loadElfSymbols(path: string, opts: LoadElfSymbolsOptions =
     };
     const symBytes = await read(symtab, 'symbol table');
     const strBytes = await read(strtab, 'string table');
-    const syms = parseSymbols(symBytes, strBytes, elfClass, name, opts.module ?? name, opts.bias ?? 0n);
+    const syms = parseSymbols(symBytes, strBytes, elfClass, name, opts.module ?? name, opts.bias ?? 0n, sections);
     return SymbolTable.from(syms);
   } finally {
     await handle.close();
@@ -88,6 +91,7 @@ function parseSymbols(
   fileName: string,
   module: string,
   bias: bigint,
+  sections: readonly SectionHeader[],
 ): Sym[] {
   const L = SYM_LAYOUT[elfClass];
   const strings = Buffer.from(strBytes.buffer, strBytes.byteOffset, strBytes.byteLength);
@@ -100,7 +104,8 @@ function parseSymbols(
     const info = f.u8(at + L.info);
     const type = symType(info & 0xf);
     const value = f.word(at + L.value);
-    if (type === undefined || value === 0n || f.u16(at + L.shndx) === SHN_UNDEF) {
+    const shndx = f.u16(at + L.shndx);
+    if (type === undefined || value === 0n || shndx === SHN_UNDEF) {
       continue;
     }
     const nameOffset = f.u32(at + L.name);
@@ -120,9 +125,22 @@ function parseSymbols(
       type,
       binding: symBinding(info >> 4),
       module,
+      ...extentOf(shndx, value, sections, bias),
     });
   }
   return out;
+}
+
+/**
+ * What bounds a symbol's reach: its section's end, or its being absolute (in no section). A
+ * section that does not hold the value (COMMON, XINDEX, a malformed index) bounds nothing.
+ */
+function extentOf(shndx: number, value: bigint, sections: readonly SectionHeader[], bias: bigint): Pick<Sym, 'sectionEndVa' | 'absolute'> {
+  if (shndx === SHN_ABS) return { absolute: true };
+  const section = shndx < SHN_LORESERVE ? sections[shndx] : undefined;
+  const end = section ? section.addr + section.sizeBytes : 0n;
+  // A label may sit right at its section's end (_etext): it names only itself then.
+  return section && value >= section.addr && value <= end ? { sectionEndVa: biasedEnd(end, bias) } : {};
 }
 
 function symType(stt: number): SymType | undefined {

@@ -30,6 +30,15 @@ export interface MergePart {
   module?: string;
 }
 
+/**
+ * The end of a range moved by `bias` (which wraps like addresses do: a negative bias is a large
+ * one). A range may end exactly at 2^64; only a start that wrapped makes the end wrap.
+ */
+export function biasedEnd(end: bigint, bias: bigint): bigint {
+  const moved = end + bias;
+  return moved > 1n << 64n ? BigInt.asUintN(64, moved) : moved;
+}
+
 /** Which of two symbols at the same address names it best: sized, then code, then global. */
 function addressPreference(a: Sym, b: Sym): number {
   return (
@@ -103,7 +112,9 @@ export class SymbolTable {
     for (const part of parts) {
       const { table, bias = 0n, module } = part instanceof SymbolTable ? { table: part } : part;
       for (const s of table.byVa) {
-        all.push({ ...s, va: BigInt.asUintN(64, s.va + bias), module: module ?? s.module });
+        const moved: Sym = { ...s, va: BigInt.asUintN(64, s.va + bias), module: module ?? s.module };
+        if (s.sectionEndVa !== undefined) moved.sectionEndVa = biasedEnd(s.sectionEndVa, bias);
+        all.push(moved);
       }
     }
     return new SymbolTable(all);
@@ -141,19 +152,28 @@ export class SymbolTable {
   }
 
   /**
-   * The symbol an address falls in: the closest symbol at or below it whose [va, va + size)
-   * contains it; failing that, the nearest symbol at or below within `boundBytes` (labels without
-   * a size, padding after a function).
+   * The symbol an address falls in, or undefined when none names it:
+   * - the closest symbol at or below it whose [va, va + size) contains it;
+   * - else the label without a size nearest below it, which reaches up to the next symbol but not
+   *   past the end of its section, nor past a sized symbol it lies in, nor `boundBytes`; an
+   *   absolute label (a constant) names its own address only.
+   * Past a sized symbol's end nothing names the address: what follows a function is padding or
+   * code the symbols do not describe (as gdb, which shows the bare address there).
    */
   symbolize(addr: bigint, boundBytes: bigint = DEFAULT_NEAREST_BOUND_BYTES): Symbolized | undefined {
     const i = this.lastAtOrBelow(addr);
     if (i < 0) return undefined;
-    for (let j = i, n = 0; j >= 0 && this.maxEnd[j] > addr && n < CONTAINING_SCAN_LIMIT; j--, n++) {
-      const s = this.byVa[j];
-      if (s.sizeBytes > 0n && addr < s.va + s.sizeBytes) return { sym: s, offset: addr - s.va };
-    }
-    const nearest = this.byVa[i];
-    return addr - nearest.va < boundBytes ? { sym: nearest, offset: addr - nearest.va } : undefined;
+    const containing = this.containingSized(addr, i);
+    if (containing) return { sym: containing, offset: addr - containing.va };
+    const label = this.labelAt(i);
+    if (!label) return undefined; // a sized symbol there ended below addr
+    const offset = addr - label.va;
+    if (offset === 0n) return { sym: label, offset };
+    if (offset >= boundBytes || label.absolute) return undefined;
+    if (label.sectionEndVa !== undefined && addr >= label.sectionEndVa) return undefined;
+    // A label inside a sized symbol (a loop head in a function) ends with it.
+    if (this.containingSized(label.va, i)) return undefined;
+    return { sym: label, offset };
   }
 
   /** `name` or `name+0x1a` for an address, or undefined when no symbol is near. */
@@ -182,6 +202,24 @@ export class SymbolTable {
       if (best) out.push(best);
     }
     return out;
+  }
+
+  /** The closest sized symbol at or below index `i` whose range holds `addr`. */
+  private containingSized(addr: bigint, i: number): Sym | undefined {
+    for (let j = i, n = 0; j >= 0 && this.maxEnd[j] > addr && n < CONTAINING_SCAN_LIMIT; j--, n++) {
+      const s = this.byVa[j];
+      if (s.sizeBytes > 0n && addr < s.va + s.sizeBytes) return s;
+    }
+    return undefined;
+  }
+
+  /** The preferred symbol without a size at index `i`'s address (preferred ones sort last). */
+  private labelAt(i: number): Sym | undefined {
+    const va = this.byVa[i].va;
+    for (let j = i; j >= 0 && this.byVa[j].va === va; j--) {
+      if (this.byVa[j].sizeBytes === 0n) return this.byVa[j];
+    }
+    return undefined;
   }
 
   /** Index of the last symbol with va <= addr, or -1. */

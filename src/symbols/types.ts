@@ -14,6 +14,16 @@ export interface Sym {
   binding: SymBinding;
   /** The image the symbol came from (e.g. `xen-syms`), when tables were merged or loaded with one. */
   module?: string;
+  /**
+   * Where the symbol's section ends (ELF: sh_addr + sh_size, biased like `va`): a label without a
+   * size names nothing past it. Undefined when not known (tables built by hand).
+   */
+  sectionEndVa?: bigint;
+  /**
+   * An absolute symbol (SHN_ABS, `.set NAME, 0x7000`): a value that lies in no section, often a
+   * constant rather than an address. It names its own address only, never what follows.
+   */
+  absolute?: boolean;
 }
 
 /** An address resolved to the symbol it falls in. */

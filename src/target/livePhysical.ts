@@ -3,10 +3,19 @@ import type { ThreadId } from '../gdbstub/replies';
 import type { WritablePhysMem } from '../memory/physMem';
 import { bit, hex } from '../util/numbers';
 import { HyperFrameError } from '../util/errors';
+import { cr3Mode, rootOfCr3 } from '../paging/modes';
+import { findHostRam, type SharedRamFile } from './hostPhysical';
 import type { PhysicalStrategy } from './target';
 
-/** What the user asked for in the launch config or on the command line. */
-export type PhysicalMemoryOption = 'auto' | 'qemu' | 'identity' | { directMap: bigint };
+/**
+ * What the user asked for in the launch config or on the command line: `auto` (the first that
+ * works of: the shared RAM file, /proc/<pid>/mem, QEMU's physical mode, identity with paging off,
+ * a direct map from the symbols), or one of them.
+ */
+export type PhysicalMemoryOption = 'auto' | 'file' | 'proc' | 'qemu' | 'identity' | { directMap: bigint };
+
+/** The words of PhysicalMemoryOption, for parsers and messages. */
+export const PHYSICAL_MEMORY_WORDS = ['auto', 'file', 'proc', 'qemu', 'identity'] as const;
 
 /** Where symbols can tell us the direct map: the few names that matter here. */
 export interface SymbolLookup {
@@ -23,6 +32,8 @@ export interface LivePhysical {
   batch<T>(fn: () => Promise<T>): Promise<T>;
   /** Why this strategy, for the user. */
   reason: string;
+  /** Lets go of what the strategy holds open (a file, /proc/<pid>/mem). */
+  close?(): void;
 }
 
 /** Reads physical memory as virtual memory at `offset + pa`, through one vCPU. */
@@ -41,6 +52,31 @@ class OffsetPhysMem implements WritablePhysMem {
   }
 }
 
+function qemuMode(client: GdbClient, reason: string): LivePhysical {
+  return { strategy: { kind: 'qemu' }, mem: client.physMem(), batch: (fn) => client.withPhysical(fn), reason };
+}
+
+/** The root table of the first vCPU, a place whose bytes tell a wrong host path at once. */
+async function rootProbe(client: GdbClient, thread: ThreadId | undefined): Promise<bigint[]> {
+  const r = await client.readRegisters(thread).catch(() => undefined);
+  const cr0 = r?.get('cr0');
+  const cr3 = r?.get('cr3');
+  if (cr0 === undefined || cr3 === undefined || !bit(cr0, 31)) return [];
+  return [rootOfCr3(cr3Mode(r?.get('cr4') ?? 0n, r?.get('efer') ?? 0n), cr3) & ~0xfffn];
+}
+
+/** QEMU on this host: guest RAM read directly when possible, else QEMU's physical mode, saying why. */
+async function hostOrStub(client: GdbClient, how: 'file' | 'proc' | 'auto', thread: ThreadId | undefined, ramFile: SharedRamFile | undefined): Promise<LivePhysical> {
+  const stub = client.physMem();
+  const host = await findHostRam(client, stub, how, ramFile, await rootProbe(client, thread));
+  if (host.mem !== undefined) {
+    const mem = host.mem;
+    return { strategy: host.strategy, mem, batch: (fn) => fn(), reason: host.reason, close: () => mem.close() };
+  }
+  if (how !== 'auto') throw new HyperFrameError('TARGET', `physical memory '${how}' is not possible: ${host.why}`);
+  return qemuMode(client, `QEMU's physical-memory mode over the stub (not directly: ${host.why})`);
+}
+
 /**
  * Chooses how to reach physical memory: QEMU's physical mode when the stub has it; identity when
  * paging is off; a direct map from the options or the symbols (Xen's at 0xffff830000000000,
@@ -51,6 +87,7 @@ export async function choosePhysical(
   option: PhysicalMemoryOption,
   firstThread: ThreadId | undefined,
   symbols?: SymbolLookup,
+  ramFile?: SharedRamFile,
 ): Promise<LivePhysical> {
   const peer = client.connection.peer;
   const direct = (offset: bigint, reason: string): LivePhysical => ({
@@ -65,9 +102,12 @@ export async function choosePhysical(
     batch: (fn) => fn(),
     reason,
   });
-  if (option === 'qemu' || (option === 'auto' && client.features.phyMemMode)) {
-    return { strategy: { kind: 'qemu' }, mem: client.physMem(), batch: (fn) => client.withPhysical(fn), reason: "QEMU's physical-memory mode" };
+  if (option === 'file' || option === 'proc') {
+    if (!client.features.phyMemMode) throw new HyperFrameError('TARGET', `physical memory '${option}' needs QEMU (its monitor's memory map); ${peer} is not QEMU's gdbstub`);
+    return hostOrStub(client, option, firstThread, ramFile);
   }
+  if (option === 'qemu') return qemuMode(client, "QEMU's physical-memory mode over the stub, as configured");
+  if (option === 'auto' && client.features.phyMemMode) return hostOrStub(client, 'auto', firstThread, ramFile);
   if (option === 'identity') return identity('identity, as configured');
   if (typeof option === 'object') return direct(option.directMap, `direct map at ${hex(option.directMap)}, as configured`);
 

@@ -3,6 +3,7 @@ import type { StopReply, ThreadId } from '../gdbstub/replies';
 import { PageCache } from '../memory/pageCache';
 import type { ControlRegs } from '../paging/modes';
 import { HyperFrameError } from '../util/errors';
+import type { SharedRamFile } from './hostPhysical';
 import { choosePhysical, type LivePhysical, type PhysicalMemoryOption, type SymbolLookup } from './livePhysical';
 import type { BreakpointKind, PhysicalStrategy, StopEvent, Target, TargetCapabilities, VcpuInfo } from './target';
 
@@ -11,6 +12,8 @@ export interface AttachOptions extends GdbClientOptions {
   port: number;
   physicalMemory?: PhysicalMemoryOption;
   symbols?: SymbolLookup;
+  /** Guest RAM as a shared file, when the one who started QEMU made it so. */
+  ramFile?: SharedRamFile;
 }
 
 /** A Target over a gdb-remote stub: QEMU's gdbstub first; gdbsx and Xen's own stub too. */
@@ -54,12 +57,16 @@ export class LiveTarget implements Target {
     const client = await GdbClient.connect(opts.host, opts.port, opts);
     try {
       const threads = (await client.threads(false)).map((t) => t.id);
-      const physical = await choosePhysical(client, opts.physicalMemory ?? 'auto', threads[0], opts.symbols);
+      const physical = await choosePhysical(client, opts.physicalMemory ?? 'auto', threads[0], opts.symbols, opts.ramFile);
       return new LiveTarget(client, physical, threads, opts.timeoutMs ?? 5000);
     } catch (e) {
       await client.detach().catch(() => undefined);
       throw e;
     }
+  }
+
+  get physicalMemory(): string {
+    return this.physical.reason;
   }
 
   get physicalStrategy(): PhysicalStrategy {
@@ -249,6 +256,7 @@ export class LiveTarget implements Target {
   }
 
   async close(opts: { leavePaused?: boolean } = {}): Promise<void> {
+    this.physical.close?.();
     if (this.client.connection.closed) return;
     if (!opts.leavePaused) return this.client.detach();
     try {

@@ -26,6 +26,8 @@ export type BreakpointKind = 'software' | 'hardware' | 'write' | 'read' | 'acces
 
 /** How physical addresses are reached on a live target. */
 export type PhysicalStrategy =
+  | { kind: 'hostFile'; path: string } // guest RAM in a shared file QEMU maps (we launched it)
+  | { kind: 'hostProcess'; pid: number } // guest RAM in QEMU's process, /proc/<pid>/mem at gpa2hva's addresses
   | { kind: 'qemu' } // QEMU's Qqemu.PhyMemMode
   | { kind: 'directMap'; offset: bigint } // virtual reads at offset + pa (Xen 0xffff830000000000, Linux page_offset_base)
   | { kind: 'identity' }; // paging off: virtual = physical
@@ -47,6 +49,8 @@ export interface Target {
   readonly capabilities: TargetCapabilities;
   /** Physical memory, cached until the target next runs or is written. */
   readonly phys: PhysMem;
+  /** How a live target's physical memory is reached, for the user (undefined for dumps). */
+  readonly physicalMemory?: string;
 
   /** Number of vCPUs (threads), numbered from 0. */
   vcpuCount(): Promise<number>;

@@ -1,11 +1,13 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freebsdPaeCore, XEN_SAMPLE, xenSampleCore } from '../fixtures/sampleDumps';
 import { buildElfCore } from '../helpers/elfCoreWriter';
 import { cli as run } from '../helpers/runCli';
+import { flatElf, STB, STT } from '../symbols/elfWriter';
 
 let dir: string;
 let xen: string;
@@ -101,6 +103,54 @@ describe('hyperframe decode', () => {
   });
 });
 
+describe('one vocabulary with the Debug Console', () => {
+  it('pte is decode\'s alias; without --level a line (and levelGuessed in JSON) says which level was guessed', async () => {
+    const decode = await run('decode', '0x80000000001001e3', '--mode', 'long4');
+    expect(await run('pte', '0x80000000001001e3', '--mode', 'long4')).toEqual(decode);
+    expect(decode.out.split('\n').at(-1)).toBe("level guessed: 2 (PS (bit 7) is set: read as a large page's PDE; --level N reads it at another level)");
+    expect((await run('decode', '0x1003')).out.split('\n').at(-1)).toBe('level guessed: 1 (PS (bit 7) is clear: read as a PTE; --level N reads it at another level)');
+    expect((await run('decode', '0x1003', '--mode', 'long4', '--level', '1')).out).not.toMatch(/guessed/);
+    expect(JSON.parse((await run('pte', '0x1003', '--mode', 'long4', '--json')).out)).toMatchObject({ level: 1, levelGuessed: true });
+    expect(JSON.parse((await run('decode', '0x1003', '--mode', 'long4', '--level', '1', '--json')).out).levelGuessed).toBeUndefined();
+  });
+
+  it('an unknown option is named once, after the command', async () => {
+    const r = await run('walk', '--core', xen, '--bogus');
+    expect(r.code).toBe(2);
+    expect(r.err).toBe("hyperframe walk: Unknown option '--bogus' ('hyperframe --help' lists what walk takes)");
+  });
+
+  it('translate takes symbols of --symbols files, registers of the vCPU and arithmetic, as the console does', async () => {
+    const syms = join(dir, 'xen-like.syms');
+    writeFileSync(syms, flatElf(64, [{ name: 'xen_text', value: 0xffff82d040001000n, size: 0x1000n, info: (STB.GLOBAL << 4) | STT.FUNC }]));
+    const byNumber = await run('translate', '0xffff82d040001234', '--core', xen, '--json');
+    const bySymbol = await run('translate', 'xen_text+0x234', '--core', xen, '--symbols', syms, '--json');
+    expect(bySymbol.err).toBe('');
+    expect(JSON.parse(bySymbol.out)).toEqual(JSON.parse(byNumber.out));
+    expect(JSON.parse((await run('translate', 'xen_text', '+', '0x234', '--core', xen, '--symbols', syms, '--json')).out).pa).toBe('0x201234');
+    // The sample's vCPU 0 has rip 0xffff82d040000000 (sampleDumps.ts): $rip translates like its value.
+    const rip = JSON.parse((await run('translate', '$rip+0x10', '--core', xen, '--json')).out);
+    expect([rip.va, rip.pa]).toEqual(['0xffff82d040000010', '0x200010']);
+    const miss = await run('translate', 'no_such', '--core', xen, '--symbols', syms);
+    expect([miss.code, miss.err]).toEqual([2, expect.stringMatching(/^hyperframe translate: .*'no_such' is neither a symbol nor a register/)]);
+  });
+
+  it('translate says the PFN, the memory type and the leaf entry\'s VA through the self-map (by hand: slot 258, 0xffff810000000000)', async () => {
+    const j = JSON.parse((await run('translate', '0xffff82d040001234', '--core', xen, '--json')).out);
+    // The leaf is the PDE at index 0 of the PD reached through PML4[261], PDPT[321]: through the
+    // slot its VA is 0xffff810000000000 + (258 << 30) + (va >> 21 & (2^27 - 1)) * 8.
+    const va = 0xffff82d040001234n;
+    const pdeVa = 0xffff810000000000n + (258n << 30n) + ((va >> 21n) & ((1n << 27n) - 1n)) * 8n;
+    expect(j).toMatchObject({ pa: '0x201234', pfn: '0x201', patIndex: 0, memoryType: 'WB', patSource: 'reset', entryVa: `0x${pdeVa.toString(16)}`, selfMapSlot: 258 });
+    const back = JSON.parse((await run('translate', `0x${pdeVa.toString(16)}`, '--core', xen, '--json')).out);
+    expect(back.pa).toBe(j.steps[2].entryAddress);
+    expect(back.insideSelfMap).toEqual({ slotVa: '0xffff810000000000', slot: 258, level: 2 });
+    const text = (await run('translate', '0xffff82d040001234', '--core', xen)).out.split('\n');
+    expect(text).toContain(`  PDE readable at VA 0x${pdeVa.toString(16)} through the self-map slot 258 (0x102)`);
+    expect(text).toContain("  PFN 0x201; memory type WB (PAT entry 0; IA32_PAT taken at its reset value, the guest's is not known; MTRRs may still override)");
+  });
+});
+
 describe('hyperframe walk and translate on an ELF core', () => {
   it('walk --json: ranges, self-map and shared table of the Xen-like sample; root and mode from the vCPU', async () => {
     const r = await run('walk', '--core', xen, '--json', '--leaves');
@@ -114,7 +164,7 @@ describe('hyperframe walk and translate on an ELF core', () => {
     expect(j.selfMaps).toEqual([{ va: '0xffff810000000000', size: 2 ** 39, entry: '0x100063', level: 4, target: '0x100000', targetLevel: 4 }]);
     expect(j.sharedTables).toEqual([{ va: '0x8000000000', level: 3, table: '0x101000', firstVa: '0x0' }]);
     expect(j.leaves).toHaveLength(16 * 2 + 4);
-    expect(j.leaves[0]).toEqual({ va: '0x400000', pa: '0x600000', size: 4096, entry: '0x600067', level: 1, flags: 'R W X U -' });
+    expect(j.leaves[0]).toEqual({ va: '0x400000', pa: '0x600000', size: 4096, entry: '0x600067', level: 1, flags: 'R W X U -', memoryType: 'WB' });
   });
 
   it('translate: every step, as !pte shows it', async () => {
@@ -167,6 +217,77 @@ describe('hyperframe walk and translate on an ELF core', () => {
   });
 });
 
+describe('walk options and search on the Xen-like sample', () => {
+  it('--split-pa prints what walk printed before ranges merged by VA (the README block, which the old code wrote)', async () => {
+    const r = await run('walk', '--core', xen, '--split-pa');
+    expect(r.out.split('\n')).toEqual([
+      '# vCPU 0: long4 (CR0.PG, EFER.LMA), CR3 0x100000',
+      '# EFER not in the dump: long mode inferred from the CS descriptor (L=1), so EFER.LME and EFER.LMA are set',
+      '# EFER.NXE cannot be known from the dump: assumed set (Linux and Xen always enable it), EFER = 0xd00; if this guest runs with NX off, bit 63 of its page-table entries is really reserved',
+      '# long4, root 0x100000: 36 pages in 8 ranges',
+      'VA                                     PA                        size  flags      pages',
+      '0x0000000000400000-0x0000000000407fff  0x0000000000600000      32 KiB  R W X U -  8 x 4K',
+      '0x0000000000408000-0x000000000040ffff  0x0000000000608000      32 KiB  R W - U -  8 x 4K',
+      '0x0000008000400000-0x0000008000407fff  0x0000000000600000      32 KiB  R W X U -  8 x 4K',
+      '0x0000008000408000-0x000000800040ffff  0x0000000000608000      32 KiB  R W - U -  8 x 4K',
+      '0xffff800000000000-0xffff8000001fffff  0x0000000000400000       2 MiB  R - - - -  1 x 2M',
+      '0xffff82d040000000-0xffff82d0401fffff  0x0000000000200000       2 MiB  R - X - G  1 x 2M',
+      '0xffff82d040200000-0xffff82d0403fffff  0x0000000000600000       2 MiB  R W - - G  1 x 2M',
+      '0xffff830000000000-0xffff83003fffffff  0x0000000000000000       1 GiB  R W - - G  1 x 1G',
+      'shared    0x0000008000000000  level-3 table 0x101000 also reached from 0x0000000000000000',
+      'self-map  0xffff810000000000-0xffff817fffffffff  PML4E 0x0000000000100063 -> table 0x100000 (serves at level 4); not descended',
+    ]);
+  });
+
+  it('the default layout: memory types, the PAT it assumed, the counts at the end', async () => {
+    const lines = (await run('walk', '--core', xen)).out.split('\n');
+    expect(lines).toContain('# memory types: IA32_PAT assumed at its reset value 0x0007040600070406 (the guest\'s is not readable over a gdb stub or from a core; --pat gives it)');
+    expect(lines).toContain('0xffff830000000000-0xffff83003fffffff  0x0000000000000000       1 GiB  R W - - G  WB    1 x 1G');
+    expect(lines.at(-1)).toBe('# long4, root 0x100000: 36 pages in 8 ranges');
+  });
+
+  it('--find-alias: every page that maps a PA, one line each; --filter and --range narrow; --has picks a range', async () => {
+    const alias = JSON.parse((await run('walk', '--core', xen, '--find-alias', '0x600123', '--json')).out);
+    expect(alias.leaves.map((l: { va: string; pa: string }) => [l.va, l.pa])).toEqual([
+      ['0x400000', '0x600000'],
+      ['0x8000400000', '0x600000'],
+      ['0xffff82d040200000', '0x600000'],
+      ['0xffff830000000000', '0x0'], // the direct map's 1 GiB page holds every PA below 1 GiB
+    ]);
+    const wx = JSON.parse((await run('walk', '--core', xen, '--filter', 'w,x', '--json')).out);
+    expect(wx.ranges.map((r: { va: string }) => r.va)).toEqual(['0x400000', '0x8000400000']);
+    const g = JSON.parse((await run('walk', '--core', xen, '--filter', 's', '--filter', 'x', '--range', '0xffff800000000000-0xffffffffffffffff', '--json')).out);
+    expect(g.ranges.map((r: { va: string }) => r.va)).toEqual(['0xffff82d040000000']);
+    const has = JSON.parse((await run('walk', '--core', xen, '--has', '0x40a123', '--json')).out);
+    expect(has.ranges).toEqual([expect.objectContaining({ va: '0x408000', size: 0x8000 })]);
+  });
+
+  it('search finds a PTE where translate says it is, through the direct map', async () => {
+    const t = JSON.parse((await run('translate', '0x400000', '--core', xen, '--json')).out);
+    const pte = t.steps.at(-1);
+    const r = await run('search', '--core', xen, '--u64', pte.entry.raw, '--range', '0xffff830000000000-0xffff83003fffffff', '--json');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.hits).toContainEqual({ va: `0x${(0xffff830000000000n + BigInt(pte.entryAddress)).toString(16)}`, pa: pte.entryAddress });
+    expect(j.unreadable).toBe(1); // the 1 GiB page runs past the dump's 8 MiB
+  });
+
+  it.each([
+    [['walk', '--core', 'XEN', '--filter', 'rwx'], /unknown filter 'rwx': expected w, x, ro, u, s, wb, uc/],
+    [['walk', '--core', 'XEN', '--range', '0x2000-0x1000'], /bad range '0x2000-0x1000': 0x1000 is below 0x2000/],
+    [['walk', '--core', 'XEN', '--range', '0x1000'], /bad range '0x1000': expected FROM-TO/],
+    [['walk', '--core', 'XEN', '--range', '0-0x1000', '--from', '0'], /give --range FROM-TO or --from\/--to, not both/],
+    [['search', '--core', 'XEN'], /search takes one of --bytes HEX, --string TEXT or --u64 VALUE/],
+    [['search', '--core', 'XEN', '--bytes', 'xyz'], /bad --bytes 'xyz'/],
+    [['walk', '--target', '127.0.0.1:1', '--physical', 'maybe'], /bad --physical 'maybe': expected auto, file, proc, qemu, identity or a direct-map offset/],
+  ])('bad walk options %j: one line, exit 2', async (argv, msg) => {
+    const r = await run(...(argv as string[]).map((a) => (a === 'XEN' ? xen : a)));
+    expect(r.err).toMatch(msg);
+    expect(r.code).toBe(2);
+    expect(r.err.split('\n')).toHaveLength(1);
+  });
+});
+
 describe('hyperframe on a raw image', () => {
   it('walks 32-bit tables with --root and --mode', async () => {
     const j = JSON.parse((await run('walk', '--raw', raw, '--root', '0x1000', '--mode', 'legacy32', '--json')).out);
@@ -196,6 +317,24 @@ describe('hyperframe on a raw image', () => {
     expect(r.err).toMatch(msg);
     expect(r.code).toBe(2);
     expect(r.err.split('\n')).toHaveLength(1);
+  });
+});
+
+describe('hyperframe on a live target that is not there', () => {
+  it('a refused connection names the host and port tried and how to start QEMU with its stub', async () => {
+    // A port that was free a moment ago: nothing listens on it.
+    const port = await new Promise<number>((resolve) => {
+      const srv = createServer().listen(0, '127.0.0.1', () => {
+        const p = (srv.address() as AddressInfo).port;
+        srv.close(() => resolve(p));
+      });
+    });
+    const r = await run('translate', '0x1000', '--target', `127.0.0.1:${port}`);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(
+      `hyperframe translate: cannot connect to 127.0.0.1:${port}: nothing listens there (ECONNREFUSED). ` +
+        `Start QEMU with its gdbstub on that port: -gdb tcp::${port} (-s listens on 1234); add -S to hold the guest before its first instruction`,
+    );
   });
 });
 

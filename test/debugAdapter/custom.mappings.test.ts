@@ -68,6 +68,31 @@ describe.each(GUEST_NAMES)('hyperframe/mappings on the %s guest', (name) => {
     });
   }
 
+  it("the walk options of the CLI: splitPa, filter, from/to, has, findAlias; the memory type and the path to physical memory", async () => {
+    const ask = async (args: Record<string, unknown>) => ((await client.dc.customRequest('hyperframe/mappings', args)) as DebugProtocol.Response).body as MappingsBody & {
+      ranges: { va: string; pa: string; size: number; flags: string; memoryType?: string; paRuns?: number }[];
+      physicalMemory?: string;
+      pat?: { value: string; source: string };
+    };
+    const all = await ask({ leaves: true });
+    expect(all.physicalMemory).toMatch(/^QEMU guest RAM via \/proc\/\d+\/mem/);
+    expect(all.pat).toEqual({ value: '0x7040600070406', source: 'reset value' });
+    expect(all.ranges.every((r) => r.memoryType !== undefined && r.paRuns !== undefined)).toBe(true);
+    const old = await ask({ splitPa: true });
+    expect(Object.keys(old.ranges[0])).toEqual(['va', 'pa', 'size', 'pageSize', 'pages', 'flags']);
+    expect(old.pat).toBeUndefined();
+    const writable = await ask({ leaves: true, filter: ['w'] });
+    expect(writable.leaves.length).toBeGreaterThan(0);
+    expect(writable.leaves.length).toBe(all.leaves.filter((l) => (l as unknown as { flags: string }).flags[2] === 'W').length);
+    const leaf = all.leaves[Math.floor(all.leaves.length / 2)];
+    const has = await ask({ has: leaf.va });
+    expect(has.ranges).toHaveLength(1);
+    expect(BigInt(has.ranges[0].va) <= BigInt(leaf.va) && BigInt(leaf.va) < BigInt(has.ranges[0].va) + BigInt(has.ranges[0].size)).toBe(true);
+    const alias = await ask({ findAlias: leaf.pa });
+    expect(alias.leaves.map((l) => l.va)).toContain(leaf.va);
+    await expect(client.dc.customRequest('hyperframe/mappings', { filter: ['rw'] })).rejects.toThrow(/unknown filter 'rw'/);
+  });
+
   it('a VA window and a leaf limit: truncated, with where to go on', async () => {
     const all = ((await client.dc.customRequest('hyperframe/mappings', { leaves: true })) as DebugProtocol.Response).body as MappingsBody;
     const cut = ((await client.dc.customRequest('hyperframe/mappings', { leaves: true, maxLeaves: 3 })) as DebugProtocol.Response).body as MappingsBody & { next: string };

@@ -113,6 +113,35 @@ describe('custom requests on long4smp', () => {
     expect(hole.fault).toMatchObject({ reason: 'not-present' });
   });
 
+  it('hyperframe/translate: the leaf entry read at entryVa (through the recursive slot 0x1ed, by QEMU\'s own walker) is what xp reads at its PA', async () => {
+    // Leaves of every size, and the memory type each asks for, by hand from its PAT/PCD/PWT bits
+    // (long4.expected: 'pcd pat' = PAT entry 6, 'pwt' = entry 1) under the reset PAT.
+    const cases = [
+      { vcpu: 0, va: 0xffff_ffff_8000_0012n, size: 4096, memoryType: 'WB' },
+      { vcpu: 0, va: 0x1f_1234n, size: 4096, memoryType: 'WT' },
+      { vcpu: 0, va: 0x45_6789n, size: 2 << 20, memoryType: 'UC-' },
+      { vcpu: 0, va: 0xc123_4567n, size: 1 << 30, memoryType: 'UC-' },
+      { vcpu: 1, va: 0x4000_0123n, size: 4096, memoryType: 'WB' },
+    ];
+    for (const c of cases) {
+      const t = (await li.inspection.customRequest('hyperframe/translate', { va: `0x${c.va.toString(16)}`, vcpu: c.vcpu })) as TranslateResult;
+      expect(t).toMatchObject({ pageSize: c.size, memoryType: c.memoryType });
+      const leaf = t.steps.at(-1)!;
+      expect(t.entryVa, `${c.va.toString(16)}`).toMatch(/^0xfffff6/);
+      await li.guest.hmp(`cpu ${c.vcpu}`);
+      const throughSelfMap = parseXp(await li.guest.hmp(`x /1gx ${t.entryVa}`));
+      const atPa = parseXp(await li.guest.hmp(`xp /1gx ${leaf.entryPa}`));
+      expect(throughSelfMap).toEqual(atPa);
+      expect(atPa).toEqual([BigInt(leaf.entry.raw)]);
+      // entryVa lies in the slot's window and names an entry of the leaf's level, at the leaf entry's PA.
+      const back = (await li.inspection.customRequest('hyperframe/translate', { va: t.entryVa!, vcpu: c.vcpu })) as TranslateResult;
+      expect(back.insideSelfMap).toEqual({ slotVa: '0xfffff68000000000', level: leaf.level });
+      expect(back.pa).toBe(leaf.entryPa);
+      expect(await li.guest.hmp(`gva2gpa ${t.entryVa}`)).toMatch(new RegExp(`gpa: 0x0*${leaf.entryPa.slice(2)}\\b`));
+      expect(t.insideSelfMap).toBeUndefined();
+    }
+  });
+
   it('hyperframe/resolve: numbers, registers and arithmetic to a value', async () => {
     const cr3 = (await li.inspection.customRequest('hyperframe/resolve', { expression: '$cr3 + 0x10', vcpu: 1 })) as ResolveResult;
     expect(cr3.value).toBe(`0x${(EXPECTED.long4smp.cpus[1].cr3 + 0x10n).toString(16)}`);

@@ -88,18 +88,24 @@ describe('evaluate on long4smp', () => {
   describe('Debug Console commands', () => {
     it('help lists the commands', async () => {
       const h = await repl('help');
-      for (const c of ['pte VALUE', 'translate VA', 'walk [--leaves]', 'phys PA [LEN]', 'regs', 'monitor CMD']) expect(h).toContain(c);
+      for (const c of ['decode VALUE', 'alias: pte', 'translate VA', 'walk [--leaves]', 'phys PA [LEN]', 'regs', 'monitor CMD']) expect(h).toContain(c);
     });
 
-    it('pte decodes by hand-checkable bits', async () => {
-      expect(await repl('pte 0x8000000000900063')).toBe(
+    it('decode (alias pte) decodes by hand-checkable bits, and says which level it guessed', async () => {
+      const decoded =
         'long4 PTE (level 1) 0x8000000000900063: 4 KiB page at 0x900000  P RW A D XD\n' +
-          // No PK field: the vCPU runs with CR4.PKE clear, and pte decodes with its context.
-          '  P=1 RW=1 US=0 PWT=0 PCD=0 A=1 D=1 G=0 PAT=0 AVL=0 AVL_HI=0 XD=1\n' +
-          '  address 0x900000 (page of 4096 bytes); set: P RW A D XD',
-      );
+        // No PK field: the vCPU runs with CR4.PKE clear, and decode uses its context.
+        '  P=1 RW=1 US=0 PWT=0 PCD=0 A=1 D=1 G=0 PAT=0 AVL=0 AVL_HI=0 XD=1\n' +
+        '  address 0x900000 (page of 4096 bytes); set: P RW A D XD';
+      const guessed = '\nlevel guessed: 1 (PS (bit 7) is clear: read as a PTE; --level N reads it at another level)';
+      expect(await repl('pte 0x8000000000900063')).toBe(decoded + guessed);
+      expect(await repl('decode 0x8000000000900063')).toBe(decoded + guessed);
+      expect(await repl('decode 0x8000000000900063 --level 1')).toBe(decoded);
+      expect((await repl('decode 0x1e3')).split('\n').at(-1)).toBe('level guessed: 2 (PS (bit 7) is set: read as a large page\'s PDE; --level N reads it at another level)');
       expect((await repl('pte 0x1e3 --level 3')).split('\n')[0]).toBe('long4 PDPTE (level 3) 0x00000000000001e3: 1 GiB page at 0x0  P RW A D PS G');
-      expect(await repl('pte 0xdeadb000')).toBe('long4 PTE (level 1) 0x00000000deadb000: not present (software value 0xdeadb000)');
+      expect((await repl('decode 0x1000000003 --max-phys-bits 36 --level 1')).split('\n')[0]).toMatch(/RESERVED bits 0x1000000000 set/);
+      await expect(repl('decode 0x3 --max-phys-bits 60')).rejects.toThrow(/--max-phys-bits 60 is outside 32\.\.52/);
+      expect((await repl('pte 0xdeadb000')).split('\n')[0]).toBe('long4 PTE (level 1) 0x00000000deadb000: not present (software value 0xdeadb000)');
       expect((await repl('pte 0x00400083 --mode legacy32')).split('\n')[0]).toBe('legacy32 PDE (level 2) 0x00400083: 4 MiB page at 0x400000  P RW PS');
       await expect(repl('pte 0x1 --level 9')).rejects.toThrow(/level 9 does not exist in long4/);
     });
@@ -113,6 +119,14 @@ describe('evaluate on long4smp', () => {
         expect(out).toContain('PML4E     at 0x');
       }
       expect(await repl('translate $rip')).toContain('\nPA 0x100012  (4 KiB page at 0x100000; R W X - G)');
+      // Then the PFN, the memory type, and the PTE through the recursive slot 0x1ed (long4.expected):
+      // by hand, 0xfffff68000000000 + (0x40000000 >> 12) * 8.
+      const more = (await repl('translate 0x40000000', 1)).split('\n');
+      expect(more).toContain('  PFN 0x900; memory type WB (PAT entry 0; IA32_PAT taken at its reset value, the guest\'s is not known; MTRRs may still override)');
+      expect(more).toContain('  PTE readable at VA 0xfffff68000200000 through the self-map slot 493 (0x1ed)');
+      expect((await repl('translate 0xfffff68000200000', 1)).split('\n').at(-1)).toBe(
+        'note: VA lies in the window of self-map slot 493 (0x1ed) (0xfffff68000000000-0xfffff6ffffffffff): it names a PTE, not data',
+      );
       expect(await repl('translate 0x7fffffffd000')).toMatch(/no translation: not present at level 1/);
       expect(await repl('translate 0x800000000000')).toMatch(/no translation: 0x800000000000 is not canonical/);
     });
@@ -120,19 +134,25 @@ describe('evaluate on long4smp', () => {
     it('walk: merged ranges, the page count of the source, self-map notes', async () => {
       const out = (await repl('walk --limit 1000')).split('\n');
       expect(out[0]).toMatch(new RegExp(`^# vCPU 0: long4 .*: ${exp.cpus[0].leaves.length} pages in \\d+ ranges$`));
-      expect(out[1]).toMatch(/^VA\s+PA\s+size\s+flags\s+pages$/);
+      expect(out[1]).toMatch(/^# memory types: IA32_PAT assumed at its reset value 0x0007040600070406/);
+      expect(out[2]).toMatch(/^VA\s+PA\s+size\s+flags\s+type\s+pages$/);
       expect(out.filter((l) => l.startsWith('self-map'))).toHaveLength(1);
-      const one = await repl('walk --leaves --from 0x40000000 --to 0x40400000', 1);
+      // --split-pa: the layout of old, which heads the list with the columns straight away.
+      expect((await repl('walk --split-pa --limit 1000')).split('\n')[1]).toMatch(/^VA\s+PA\s+size\s+flags\s+pages$/);
+      const one = await repl('walk --leaves --split-pa --from 0x40000000 --to 0x40400000', 1);
       expect(one.split('\n').slice(1)).toEqual(['0x0000000040000000  0x0000000000900000    4K  R W - - -  PTE 0x8000000000900063']);
+      // --range takes what walk prints (TO inclusive); the default layout adds the memory type.
+      const ranged = await repl('walk --leaves --range 0x40000000-0x403fffff', 1);
+      expect(ranged.split('\n').slice(2)).toEqual(['0x0000000040000000  0x0000000000900000    4K  R W - - -  WB    PTE 0x8000000000900063']);
       const cpu0 = (await repl('walk --leaves --from 0x40000000 --to 0x40400000', 0)).split('\n');
-      expect(cpu0.slice(1).map((l) => l.slice(0, 18))).toEqual(['0x0000000040000000', '0x0000000040001000', '0x0000000040002000', '0x0000000040200000']);
+      expect(cpu0.slice(2).map((l) => l.slice(0, 18))).toEqual(['0x0000000040000000', '0x0000000040001000', '0x0000000040002000', '0x0000000040200000']);
     });
 
     it('walk output is capped with a clear line', async () => {
       const out = (await repl('walk --leaves --limit 10')).split('\n');
-      expect(out).toHaveLength(12);
+      expect(out).toHaveLength(13);
       const full = (await repl('walk --leaves --limit 100000')).split('\n');
-      expect(out[11]).toBe(`… ${full.length - 1 - 10} more lines, narrow with --from/--to (or raise --limit)`);
+      expect(out[12]).toBe(`… ${full.length - 2 - 10} more lines, narrow with --range or --filter (or raise --limit)`);
       await expect(repl('walk --bogus')).rejects.toThrow(/unknown option '--bogus'/);
     });
 

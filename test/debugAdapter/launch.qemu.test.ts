@@ -41,6 +41,10 @@ describe('launch QEMU', () => {
       const pid = (await processEvent).body.systemProcessId ?? -1;
       expect(alive(pid)).toBe(true);
       expect(c.consoleText()).toMatch(/started .*qemu-system-x86_64 \(pid \d+\), gdbstub on 127\.0\.0\.1:\d+/);
+      // Guest RAM in a shared file the adapter reads directly; its name is gone once both have it open.
+      const ramFile = /physical memory: QEMU guest RAM via shared file (\S+) \(hyperframe-ram 64 MiB\)/.exec(c.consoleText());
+      expect(ramFile, c.consoleText()).not.toBeNull();
+      expect(existsSync(ramFile![1])).toBe(false);
       const end = Date.now() + 15_000;
       while (!c.output.some((o) => o.category === 'stdout' && o.text.includes('HF-GUEST-READY long4')) && Date.now() < end) {
         await new Promise((r) => setTimeout(r, 20));

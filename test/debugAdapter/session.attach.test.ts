@@ -181,7 +181,10 @@ describe('attach with a bad configuration fails at once with one clear message',
       });
     });
     const started = Date.now();
-    await expect(attach({ port, timeout: 1000 })).rejects.toThrow(new RegExp(`cannot connect to 127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`));
+    // The message names what was tried and how to start QEMU with its stub there.
+    const refused = attach({ port, timeout: 1000 });
+    await expect(refused).rejects.toThrow(new RegExp(`cannot connect to 127\\.0\\.0\\.1:${port}: nothing listens there \\(ECONNREFUSED\\)`));
+    await expect(refused).rejects.toThrow(new RegExp(`Start QEMU with its gdbstub on that port: -gdb tcp::${port} \\(-s listens on 1234\\)`));
     expect(Date.now() - started).toBeLessThan(3000);
   });
 
@@ -200,7 +203,7 @@ describe('attach with a bad configuration fails at once with one clear message',
 
   it('with a bad physicalMemory', async () => {
     await expect(attach({ port: 1234, physicalMemory: 'sometimes' })).rejects.toThrow(
-      /bad 'physicalMemory' "sometimes": expected "auto", "qemu", "identity" or \{ "directMap": "0xffff830000000000" \}/,
+      /bad 'physicalMemory' "sometimes": expected "auto", "file", "proc", "qemu", "identity" or \{ "directMap": "0xffff830000000000" \}/,
     );
     await expect(attach({ port: 1234, physicalMemory: { directMap: '0xzz' } })).rejects.toThrow(/bad 'physicalMemory': bad direct-map offset '0xzz'/);
   });

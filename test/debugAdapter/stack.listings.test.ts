@@ -8,7 +8,9 @@
  */
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Listings, MAX_FUNCTION_INSTRUCTIONS, WINDOW_AFTER, WINDOW_BEFORE } from '../../src/debugAdapter/stack/listings';
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { Listings, LISTING_MIME_TYPE, MAX_FUNCTION_INSTRUCTIONS, WINDOW_AFTER, WINDOW_BEFORE } from '../../src/debugAdapter/stack/listings';
 import { SymbolTable } from '../../src/symbols';
 import { bootGuest, type BootedGuest } from '../guests/harness';
 import { SPIN } from '../guests/long4spin.expected';
@@ -42,20 +44,30 @@ async function expectPcLine(c: Client, frame: DebugProtocol.StackFrame, threadId
   return lines;
 }
 
+/** The extension's manifest: what VS Code learns about the listings' language. */
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  contributes: { languages: { id: string; extensions: string[]; mimetypes: string[] }[]; breakpoints: { language: string }[]; grammars: { language: string; scopeName: string; path: string }[] };
+};
+
+/** long4spin attached with its symbols, CPU 0 stopped inside spin_func called from spin_main: a two-frame chain. */
+async function stoppedInSpinFunc(): Promise<{ guest: BootedGuest; c: Client }> {
+  const guest = await bootGuest('long4spin');
+  const c = await connectClient();
+  await c.start('attach', { port: guest.gdbPort, symbols: [guest.elfPath], timeout: 3000 });
+  const [bp] = await c.setInstructionBreakpoints([{ instructionReference: ref(SPIN.spin_func_body), condition: '$cr3 == 0x110000' }]);
+  expect(bp.verified).toBe(true);
+  const stop = await c.runTo(() => c.dc.continueRequest({ threadId: 1 }));
+  expect(stop.body).toMatchObject({ reason: 'breakpoint', threadId: 1 });
+  await c.setInstructionBreakpoints([]);
+  return { guest, c };
+}
+
 describe('call-stack listings on long4spin (symbols)', () => {
   let guest: BootedGuest;
   let c: Client;
 
   beforeAll(async () => {
-    guest = await bootGuest('long4spin');
-    c = await connectClient();
-    await c.start('attach', { port: guest.gdbPort, symbols: [guest.elfPath], timeout: 3000 });
-    // CPU 0 inside spin_func, called from spin_main: a two-frame chain.
-    const [bp] = await c.setInstructionBreakpoints([{ instructionReference: ref(SPIN.spin_func_body), condition: '$cr3 == 0x110000' }]);
-    expect(bp.verified).toBe(true);
-    const stop = await c.runTo(() => c.dc.continueRequest({ threadId: 1 }));
-    expect(stop.body).toMatchObject({ reason: 'breakpoint', threadId: 1 });
-    await c.setInstructionBreakpoints([]);
+    ({ guest, c } = await stoppedInSpinFunc());
   });
   afterAll(async () => {
     await c?.disconnect().catch(() => undefined);
@@ -93,6 +105,51 @@ describe('call-stack listings on long4spin (symbols)', () => {
     expect(lines[f1.line - 1].startsWith(addr64(pcOf(f1, 2)))).toBe(true);
   });
 
+  it('is served as the contributed language, which takes breakpoints', async () => {
+    const [f] = await c.frames(1);
+    const r = await c.dc.sourceRequest({ source: f.source, sourceReference: f.source!.sourceReference! });
+    expect(r.body.mimeType).toBe(LISTING_MIME_TYPE);
+    const lang = pkg.contributes.languages.find((l) => l.mimetypes?.includes(LISTING_MIME_TYPE));
+    expect(lang?.extensions).toContain(extname(f.source!.name!));
+    expect(pkg.contributes.breakpoints).toContainEqual({ language: lang!.id });
+    const grammar = pkg.contributes.grammars.find((g) => g.language === lang!.id)!;
+    const tm = JSON.parse(readFileSync(new URL(`../../${grammar.path}`, import.meta.url), 'utf8')) as { scopeName: string; repository: { row: { match: string } } };
+    expect(tm.scopeName).toBe(grammar.scopeName);
+    // The grammar's row rule splits every instruction line into address, symbol, bytes, mnemonic and
+    // operands, as the disassemble request gives them.
+    const row = new RegExp(tm.repository.row.match);
+    const lines = r.body.content.split('\n').filter((l) => l.startsWith('0x'));
+    expect(lines.length).toBeGreaterThan(3);
+    for (const line of lines) {
+      const m = row.exec(line);
+      expect(m, line).not.toBeNull();
+      const d = await disassembled(c, 0, BigInt(m![1]));
+      expect(`${m![6]}${m![7]}`, line).toBe(d.instruction);
+      expect(m![4]?.trim(), line).toBe(d.instructionBytes);
+      const offset = BigInt(m![1]) - SPIN.spin_func;
+      expect(m![3], line).toBe(offset ? `<spin_func+0x${offset.toString(16)}>` : '<spin_func>');
+    }
+  });
+
+  it('answers a gutter breakpoint with the listing\'s own source (VS Code keeps it under that URI) and names it by symbol+offset', async () => {
+    const [f] = await c.frames(1);
+    const lines = await listing(c, f);
+    const line = lines.findIndex((l) => l.startsWith(`${addr64(SPIN.spin_func_body)}  `)) + 1;
+    // VS Code sends back the source it was given (name, path, sourceReference).
+    const [bp] = (await c.dc.setBreakpointsRequest({ source: f.source!, breakpoints: [{ line }] })).body.breakpoints;
+    expect(f.source).toMatchObject({ name: 'spin_func (CPU 0).dis', path: 'disassembly/spin_func (CPU 0).dis' });
+    // VS Code makes a breakpoint's URI from the answered source's path (not its name): without a
+    // path the URI is empty, its Breakpoints-view name "" and its folder "."; with this one the
+    // view reads the listing's name, "disassembly", the line.
+    expect(bp).toMatchObject({ verified: true, line, source: { name: f.source!.name, path: f.source!.path, sourceReference: f.source!.sourceReference } });
+    // spin_func_body is spin_func + 4 (long4spin.expected, checked against the ELF's symbols there).
+    expect(SPIN.spin_func_body - SPIN.spin_func).toBe(4n);
+    expect(bp.message).toBe(`spin_func+0x4 (${ref(SPIN.spin_func_body)})`);
+    // A client that only has the name (the listing long gone) gets the same source back.
+    const [again] = (await c.dc.setBreakpointsRequest({ source: { name: f.source!.name }, breakpoints: [{ line }] })).body.breakpoints;
+    expect(again.source).toEqual(bp.source);
+    await c.dc.setBreakpointsRequest({ source: f.source!, breakpoints: [] });
+  });
   it('answers the same handle within a stop, and a new one after the next stop, where the old one is gone', async () => {
     const [before] = await c.frames(1);
     expect((await c.frames(1))[0].source?.sourceReference).toBe(before.source?.sourceReference);

@@ -45,6 +45,8 @@ const QUIET_SETTINGS = {
   'debug.openDebug': 'neverOpen',
   'workbench.enableExperiments': false,
   'security.workspace.trust.enabled': false,
+  // code-server saves by itself after a delay; the frame editor's tests save on purpose.
+  'files.autoSave': 'off',
 };
 
 export interface VsCodeOptions {
@@ -150,6 +152,18 @@ export class VsCode {
       30_000,
     );
     await page.keyboard.press('Enter');
+  }
+
+  /** How many lines the active editor's document has, as Go to Line says ("between 1 and N"). */
+  async editorLineCount(): Promise<number> {
+    await this.command('Go to Line/Column...');
+    const n = await this.until('Go to Line did not say how many lines there are', async () => {
+      const text = (await this.page.locator('.quick-input-widget').first().innerText()).replace(/\u00a0/g, ' ');
+      const m = /between 1 and (\d+)/.exec(text);
+      return m ? Number(m[1]) : undefined;
+    });
+    await this.page.keyboard.press('Escape');
+    return n;
   }
 
   /** Answers an input box or quick pick that is open: types `text`, then Enter. */

@@ -6,22 +6,11 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { GdbClient, GdbClientOptions } from '../../src/gdbstub/client';
-import { FakeHandler, FakeStub, le } from './fakeStub';
+import { fakeClients, FakeHandler, FakeStub, le } from './fakeStub';
 
-let stub: FakeStub | undefined;
-let client: GdbClient | undefined;
-
-afterEach(async () => {
-  client?.connection.close();
-  await stub?.close();
-  stub = client = undefined;
-});
-
-async function open(handler: FakeHandler, options: GdbClientOptions = {}): Promise<[FakeStub, GdbClient]> {
-  stub = await FakeStub.start(handler);
-  client = await GdbClient.connect('127.0.0.1', stub.port, { timeoutMs: 2000, ...options });
-  return [stub, client];
-}
+const fake = fakeClients();
+afterEach(fake.cleanup);
+const open = (handler: FakeHandler, options: GdbClientOptions = {}): Promise<[FakeStub, GdbClient]> => fake.open(handler, options);
 
 /** Memory contents of the fakes: byte at a = low byte of a (virtual) or of a ^ 0x5a (physical). */
 const byteAt = (addr: number, physical = false): number => (physical ? addr ^ 0x5a : addr) & 0xff;
@@ -92,7 +81,7 @@ describe('a stub without target description (Xen-like)', () => {
   });
 
   it('takes a 64-byte g as i386 (gdbsx with a 32-bit guest)', async () => {
-    const [, c] = await open((p) => (p === 'g' ? le(0x11n, 4) + '00'.repeat(28) + le(0xc0100000n, 4) + '00'.repeat(28) : xenLike(p, stub!)));
+    const [, c] = await open((p, st) => (p === 'g' ? le(0x11n, 4) + '00'.repeat(28) + le(0xc0100000n, 4) + '00'.repeat(28) : xenLike(p, st)));
     expect(c.registerLayout.architecture).toBe('i386');
     expect(await c.readRegister('eip')).toBe(0xc0100000n);
     expect(await c.readRegister('eax')).toBe(0x11n);
@@ -101,7 +90,7 @@ describe('a stub without target description (Xen-like)', () => {
 
 describe('run control (faults QEMU does not produce: a refused resume, a lost or ignored interrupt)', () => {
   it('rejects a resume the stub refuses, and counts as stopped again', async () => {
-    const [, c] = await open((p) => (p === 'vCont?' ? 'vCont;c;s' : p === 'vCont;c' ? 'E22' : xenLike(p, stub!)));
+    const [, c] = await open((p, st) => (p === 'vCont?' ? 'vCont;c;s' : p === 'vCont;c' ? 'E22' : xenLike(p, st)));
     await expect(c.resume()).rejects.toMatchObject({ code: 'TARGET', errno: 0x22, message: expect.stringMatching(/resuming \(vCont;c\): E22/) });
     expect(c.running).toBe(false);
     expect(await c.readRegister('rip')).toBe(0xffff82d040200000n);
@@ -109,10 +98,10 @@ describe('run control (faults QEMU does not produce: a refused resume, a lost or
 
   it('sends the interrupt again until the target stops', async () => {
     let ignored = 0;
-    const [s, c] = await open((p) => {
+    const [s, c] = await open((p, st) => {
       if (p === 'c') return null;
       if (p === '\x03') return ignored++ < 2 ? null : 'S02';
-      return xenLike(p, stub!);
+      return xenLike(p, st);
     });
     const resumed = c.resume();
     expect(c.running).toBe(true);
@@ -123,7 +112,7 @@ describe('run control (faults QEMU does not produce: a refused resume, a lost or
   });
 
   it('gives up waiting after its time, the resume still pending; detach is bounded the same way', async () => {
-    const [, c] = await open((p) => (p === 'c' || p === '\x03' ? null : xenLike(p, stub!)), { timeoutMs: 300 });
+    const [, c] = await open((p, st) => (p === 'c' || p === '\x03' ? null : xenLike(p, st)), { timeoutMs: 300 });
     const resumed = c.resume();
     resumed.catch(() => undefined);
     const started = Date.now();
@@ -175,12 +164,12 @@ describe('memory chunking', () => {
 
   it('uses binary X when the stub takes it, escaping # $ } *', async () => {
     const written: string[] = [];
-    const [s, c] = await open((p) => {
+    const [s, c] = await open((p, st) => {
       if (p.startsWith('X')) {
         written.push(p.slice(p.indexOf(':') + 1));
         return 'OK';
       }
-      return capped(p, stub!);
+      return capped(p, st);
     });
     const data = new Uint8Array([0x23, 0x24, 0x7d, 0x2a, 0x00, 0x03, 0xff]);
     await c.writeMemory(0x1000n, data);
@@ -189,7 +178,7 @@ describe('memory chunking', () => {
   });
 
   it('falls back to M when a zero-length X is not understood, splitting by PacketSize', async () => {
-    const [s, c] = await open((p) => (p.startsWith('M') ? 'OK' : capped(p, stub!)));
+    const [s, c] = await open((p, st) => (p.startsWith('M') ? 'OK' : capped(p, st)));
     await c.writeMemory(0x1000n, new Uint8Array(3000).fill(0xab));
     const m = s.received.filter((p) => p.startsWith('M') || p.startsWith('X')).map((p) => p.slice(0, p.indexOf(':')));
     expect(m).toEqual(['X1000,0', 'M1000,7f0', 'M17f0,3c8']); // (0x1000 - 32) / 2 = 0x7f0 bytes
@@ -324,9 +313,9 @@ describe('QEMU-like physical mode batching', () => {
 
 describe('monitor commands', () => {
   it('collects O output until OK, and says when the stub has none', async () => {
-    const [, c] = await open((p) => {
+    const [, c] = await open((p, st) => {
       if (p === 'qRcmd,' + Buffer.from('info status').toString('hex')) return ['O' + Buffer.from('VM status: ').toString('hex'), 'O' + Buffer.from('paused\n').toString('hex'), 'OK'];
-      return xenLike(p, stub!);
+      return xenLike(p, st);
     });
     const seen: string[] = [];
     expect(await c.monitor('info status', { onOutput: (t) => seen.push(t) })).toBe('VM status: paused\n');

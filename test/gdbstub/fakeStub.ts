@@ -6,6 +6,7 @@
  * src/gdbstub/codec so that the two check each other.
  */
 import net from 'node:net';
+import { GdbClient, type GdbClientOptions } from '../../src/gdbstub/client';
 
 /** One packet payload, several (sent back to back), nothing (stay silent), or raw bytes. */
 export type FakeAnswer = string | string[] | null | { raw: string };
@@ -162,4 +163,25 @@ export function le(value: bigint, bytes: number): string {
   let out = '';
   for (let i = 0; i < bytes; i++) out += ((value >> BigInt(8 * i)) & 0xffn).toString(16).padStart(2, '0');
   return out;
+}
+
+/** One fake stub and the client connected to it, per test; `cleanup` goes in afterEach. */
+export function fakeClients(): {
+  open(handler: FakeHandler, options?: GdbClientOptions): Promise<[FakeStub, GdbClient]>;
+  cleanup(): Promise<void>;
+} {
+  let stub: FakeStub | undefined;
+  let client: GdbClient | undefined;
+  return {
+    async open(handler, options = {}) {
+      stub = await FakeStub.start(handler);
+      client = await GdbClient.connect('127.0.0.1', stub.port, { timeoutMs: 2000, ...options });
+      return [stub, client];
+    },
+    async cleanup() {
+      client?.connection.close();
+      await stub?.close();
+      stub = client = undefined;
+    },
+  };
 }

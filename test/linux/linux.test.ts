@@ -17,6 +17,7 @@ import { frozenInfoTlb, tlbLineFor } from '../helpers/infoTlb';
 import { connectClient } from '../debugAdapter/session.harness';
 import { bootLinux, linuxManifest, type BootedLinux } from './linuxGuest';
 import { cli } from '../helpers/runCli';
+import { hostVersusStub, liveWalk } from '../helpers/liveWalk';
 
 const DIRECT_MAP = 0xffff888000000000n; // page_offset_base without KASLR
 const KERNEL_TEXT = 0xffffffff81000000n; // __START_KERNEL_map + CONFIG_PHYSICAL_START
@@ -144,6 +145,34 @@ describe('a real Linux 6.1 guest (QEMU TCG, nokaslr)', () => {
       await dap.close();
     }
     expect(await g.hmp('info status')).toMatch(/VM status: running/);
+  }, 180_000);
+
+  it('without page-table isolation (qemu64 is an AMD CPU: Linux leaves PTI off) the Control scope shows no KPTI root', async () => {
+    expect(g.serial()).not.toMatch(/page tables isolation: enabled/);
+    const dap = await connectClient();
+    try {
+      await dap.start('attach', { port: g.gdbPort, timeout: 5000 });
+      for (const thread of [1, 2]) {
+        const [frame] = await dap.frames(thread);
+        const { scopes } = (await dap.dc.scopesRequest({ frameId: frame.id })).body;
+        const control = (await dap.dc.variablesRequest({ variablesReference: scopes.find((x) => x.name === 'Control')!.variablesReference })).body.variables;
+        const cr3 = control.find((v) => v.name === 'cr3')!;
+        const kids = (await dap.dc.variablesRequest({ variablesReference: cr3.variablesReference })).body.variables.map((v) => v.name);
+        expect(kids).toContain('root');
+        expect(kids.filter((n) => n.startsWith('kpti'))).toEqual([]);
+      }
+      await dap.disconnect();
+    } finally {
+      await dap.close();
+    }
+  }, 120_000);
+
+  it('guest RAM from /proc/<pid>/mem walks leaf for leaf as QEMU physical mode over the stub, in one freeze', async () => {
+    const { stub, summary } = await hostVersusStub(g, '512 MiB');
+    expect(stub.leaves.length).toBeGreaterThan(1000);
+    // And 'auto' takes that host path on this host.
+    expect((await liveWalk(g.gdbPort, 0, 'auto')).physical).toMatch(/^QEMU guest RAM via \/proc\//);
+    console.log(`[linux] ${summary}`);
   }, 180_000);
 
   it('translate agrees with gva2gpa for kernel text and the direct map', async () => {

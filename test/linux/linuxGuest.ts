@@ -326,6 +326,8 @@ export interface LinuxBootOptions {
   memMiB?: number;
   /** Give up waiting for the marker after this long (default 90 s). */
   timeoutMs?: number;
+  /** More kernel command-line words (e.g. `pti=on`). */
+  append?: string;
 }
 
 /** A QEMU started by bootQemu: its monitor, its serial console, and how to end it. */
@@ -499,7 +501,7 @@ export async function bootLinux(opts: LinuxBootOptions = {}): Promise<BootedLinu
     '-no-reboot',
     '-kernel', kernel,
     '-initrd', initrd,
-    '-append', 'console=ttyS0 nokaslr',
+    '-append', `console=ttyS0 nokaslr${opts.append ? ` ${opts.append}` : ''}`,
   ];
   const booted = await bootQemu({ name: 'linux', args, marker: `${READY_MARKER} `, timeoutMs: opts.timeoutMs ?? 90_000 });
   return { ...booted, kernel, initrd, smp };

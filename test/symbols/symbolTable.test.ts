@@ -34,8 +34,37 @@ describe('SymbolTable.symbolize', () => {
     expect(table.label(0x201fn)).toBe('after+0x1f');
   });
 
-  it('falls back to the nearest symbol below within the bound', () => {
-    expect(table.label(0x2020n)).toBe('after+0x20'); // padding after a function
+  it('names nothing past a sized symbol\'s end, nor past a sized symbol a label lies in', () => {
+    expect(table.label(0x201fn)).toBe('after+0x1f');
+    expect(table.symbolize(0x2020n)).toBeUndefined(); // padding after a function: a bare address
+    expect(table.label(0x1080n)).toBe('outer+0x80'); // the label itself loses to the range it lies in
+    expect(table.symbolize(0x1100n)).toBeUndefined(); // label lies in outer, which ended at 0x1100
+    expect(table.formatAddress(0x2020n)).toBe('0x2020');
+  });
+
+  it('lets a label reach the end of its section, and an absolute symbol only its own address', () => {
+    const t = SymbolTable.from([
+      sym('entry', 0x1000n, 0n, { type: 'notype', sectionEndVa: 0x1800n }),
+      sym('TRAMPOLINE', 0x7000n, 0n, { type: 'notype', absolute: true }),
+    ]);
+    expect(t.label(0x17ffn)).toBe('entry+0x7ff');
+    expect(t.symbolize(0x1800n)).toBeUndefined();
+    expect(t.label(0x7000n)).toBe('TRAMPOLINE');
+    expect(t.symbolize(0x7001n)).toBeUndefined();
+    expect(t.symbolize(0x7000n + 0xe26f1n)).toBeUndefined();
+  });
+
+  it('keeps section ends with a merge\'s bias, also a section that ends at 2^64', () => {
+    const t = SymbolTable.merge([
+      { table: SymbolTable.from([sym('low', 0x1000n, 0n, { type: 'notype', sectionEndVa: 0x2000n })]), bias: 0x10_0000n },
+      { table: SymbolTable.from([sym('top', 0xffff_ffff_ffff_f000n, 0n, { type: 'notype', sectionEndVa: 1n << 64n })]) },
+    ]);
+    expect(t.label(0x10_1fffn)).toBe('low+0xfff');
+    expect(t.symbolize(0x10_2000n)).toBeUndefined();
+    expect(t.label(0xffff_ffff_ffff_ffffn)).toBe('top+0xfff');
+  });
+
+  it('falls back to the nearest label below within the bound', () => {
     expect(table.label(0x10_0000n + DEFAULT_NEAREST_BOUND_BYTES - 1n)).toBe('lonely+0xfffff');
     expect(table.label(0x10_0000n + DEFAULT_NEAREST_BOUND_BYTES)).toBeUndefined();
     expect(table.symbolize(0x10_0010n, 0x10n)).toBeUndefined();
@@ -95,10 +124,15 @@ function oracle(syms: Sym[], addr: bigint, bound: bigint): { name: string; va: b
     return a.name < b.name;
   };
   const pick = (list: Sym[]): Sym | undefined => list.reduce<Sym | undefined>((m, s) => (!m || better(s, m) ? s : m), undefined);
-  const containing = pick(syms.filter((s) => s.sizeBytes > 0n && s.va <= addr && addr < s.va + s.sizeBytes));
+  const contains = (s: Sym, a: bigint): boolean => s.sizeBytes > 0n && s.va <= a && a < s.va + s.sizeBytes;
+  const containing = pick(syms.filter((s) => contains(s, addr)));
   if (containing) return { name: containing.name, va: containing.va };
-  const below = pick(syms.filter((s) => s.va <= addr));
-  return below && addr - below.va < bound ? { name: below.name, va: below.va } : undefined;
+  // Else a label (no size) at the highest address below, unless a sized symbol there or around it ended first.
+  const top = syms.filter((s) => s.va <= addr).reduce<bigint | undefined>((m, s) => (m === undefined || s.va > m ? s.va : m), undefined);
+  const label = pick(syms.filter((s) => s.va === top && s.sizeBytes === 0n));
+  if (!label || addr - label.va >= bound) return undefined;
+  if (addr !== label.va && syms.some((s) => contains(s, label.va))) return undefined;
+  return { name: label.name, va: label.va };
 }
 
 describe('SymbolTable.symbolize matches a brute-force oracle', () => {

@@ -12,9 +12,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveAddressSpace } from '../../src/cli/options';
 import { GdbClient } from '../../src/gdbstub/client';
-import { walkJson } from '../../src/paging/json';
+import { WalkFormat } from '../../src/paging/walkFormat';
+import { runWalk } from '../../src/paging/walkRun';
 import { translate } from '../../src/paging/translate';
-import { collectWalk } from '../../src/paging/walkReport';
 import { loadElfSymbols, type SymbolTable } from '../../src/symbols';
 import { LiveTarget } from '../../src/target/liveTarget';
 import { XEN_DIRECTMAP_VIRT_START } from '../../src/target/livePhysical';
@@ -24,6 +24,7 @@ import { linuxManifest } from '../linux/linuxGuest';
 import { GdbProxy, type GdbProxyStats } from '../gdbstub/gdbProxy';
 import { bootXen, DOM0_PROMPT, xenManifest, type BootedXen } from './xenGuest';
 import { cli } from '../helpers/runCli';
+import { hostVersusStub, lineDiff as diff } from '../helpers/liveWalk';
 
 const DIRECT_MAP = XEN_DIRECTMAP_VIRT_START; // 0xffff830000000000, DIRECTMAP_VIRT_START
 const DIRECT_MAP_END = 0xffff880000000000n; // DIRECTMAP_VIRT_END (5 TiB)
@@ -60,15 +61,6 @@ const h = (v: bigint): string => `0x${v.toString(16)}`;
 const leafKey = (l: JsonLeaf): string => `${l.va} ${l.pa} ${l.size} ${l.entry} ${l.level} ${l.flags}`;
 const packets = (s: GdbProxyStats): string =>
   `${s.clientPackets} packets (${[...s.byName].sort((a, b) => b[1] - a[1]).map(([n, c]) => `${n} ${c}`).join(', ')}), ${(s.clientBytes / 1e3).toFixed(0)} kB up, ${(s.serverBytes / 1e6).toFixed(1)} MB down`;
-
-/** The differences between two sorted lists of lines, few enough to print. */
-function diff(ours: string[], theirs: string[]): { onlyOurs: string[]; onlyTheirs: string[]; counts: [number, number] } {
-  const t = new Set(theirs);
-  const o = new Set(ours);
-  const onlyOurs = ours.filter((x) => !t.has(x));
-  const onlyTheirs = theirs.filter((x) => !o.has(x));
-  return { onlyOurs: onlyOurs.slice(0, 20), onlyTheirs: onlyTheirs.slice(0, 20), counts: [onlyOurs.length, onlyTheirs.length] };
-}
 
 describe('a real Xen 4.17 hypervisor with a PV dom0 (QEMU TCG)', () => {
   let g: BootedXen;
@@ -199,13 +191,14 @@ describe('a real Xen 4.17 hypervisor with a PV dom0 (QEMU TCG)', () => {
       const { spec } = await resolveAddressSpace({ cpu: '0' }, t);
       const before = t.client.counters.packetsSent;
       const start = performance.now();
-      const report = await t.physicalBatch(() => collectWalk(spec, t.phys));
-      const j = walkJson(spec.mode, spec.root, report, true) as unknown as WalkJson;
-      return { keys: j.leaves.map(leafKey).sort(), root: spec.root, ms: Math.round(performance.now() - start), packets: t.client.counters.packetsSent - before };
+      const fmt = new WalkFormat(spec.mode);
+      const keys: string[] = [];
+      await t.physicalBatch(() => runWalk(spec, t.phys, {}, { leaf: (l) => void keys.push(leafKey(fmt.leafJson(l, false) as unknown as JsonLeaf)) }));
+      return { keys: keys.sort(), root: spec.root, ms: Math.round(performance.now() - start), packets: t.client.counters.packetsSent - before };
     };
 
     // The reference: the CLI's own walk code over QEMU's physical mode.
-    const ref = await LiveTarget.attach({ host: '127.0.0.1', port: g.gdbPort });
+    const ref = await LiveTarget.attach({ host: '127.0.0.1', port: g.gdbPort, physicalMemory: 'qemu' });
     let reference: Awaited<ReturnType<typeof walkOver>>;
     try {
       expect(ref.physicalStrategy).toEqual({ kind: 'qemu' });
@@ -284,6 +277,12 @@ describe('a real Xen 4.17 hypervisor with a PV dom0 (QEMU TCG)', () => {
         `CLI --physical ${h(DIRECT_MAP)} ${cliMs.toFixed(0)} ms, ${packets(c)}; ` +
         `vs test 1's walk: ${sinceFirst ? `${sinceFirst[0]} leaves only now, ${sinceFirst[1]} only then` : 'test 1 did not run'}`,
     );
+  }, 300_000);
+
+  it('guest RAM from /proc/<pid>/mem walks leaf for leaf as QEMU physical mode over the stub, in one freeze', async () => {
+    const { stub, summary } = await hostVersusStub(g, '1 GiB');
+    expect(stub.leaves.length).toBeGreaterThan(100_000);
+    console.log(`[xen] ${summary}`);
   }, 300_000);
 
   it("the M2P: machine_to_phys_mapping read through our translate/read path, checked against dom0's own P2M and QEMU's xp", async () => {

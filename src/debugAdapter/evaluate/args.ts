@@ -2,7 +2,8 @@ import { HyperFrameError } from '../../util/errors';
 
 export interface ParsedArgs {
   positionals: string[];
-  options: Map<string, string | true>;
+  /** A value, several (an option in `multiple` given more than once), or true for a flag. */
+  options: Map<string, string | string[] | true>;
 }
 
 /**
@@ -10,10 +11,10 @@ export interface ParsedArgs {
  * (`--name=value` too) and `--flag` booleans. Each word is one expression, so `$cr3+0x10` works
  * where `$cr3 + 0x10` would be three words.
  */
-export function parseArgs(command: string, rest: string, valued: readonly string[], flags: readonly string[] = []): ParsedArgs {
+export function parseArgs(command: string, rest: string, valued: readonly string[], flags: readonly string[] = [], multiple: readonly string[] = []): ParsedArgs {
   const words = rest.trim().split(/\s+/).filter(Boolean);
   const positionals: string[] = [];
-  const options = new Map<string, string | true>();
+  const options = new Map<string, string | string[] | true>();
   for (let i = 0; i < words.length; i++) {
     const w = words[i];
     if (!w.startsWith('--')) {
@@ -27,7 +28,9 @@ export function parseArgs(command: string, rest: string, valued: readonly string
     } else if (valued.includes(name)) {
       const value = eq > 0 ? w.slice(eq + 1) : words[++i];
       if (value === undefined) throw new HyperFrameError('BAD_ARGUMENT', `${command}: --${name} needs a value`);
-      options.set(name, value);
+      const before = options.get(name);
+      if (multiple.includes(name)) options.set(name, [...(Array.isArray(before) ? before : []), value]);
+      else options.set(name, value);
     } else {
       const known = [...valued, ...flags].map((o) => `--${o}`).join(' ');
       throw new HyperFrameError('BAD_ARGUMENT', `${command}: unknown option '${w}'${known ? ` (it takes ${known})` : ''}`);

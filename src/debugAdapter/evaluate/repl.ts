@@ -2,7 +2,7 @@ import { HyperFrameError } from '../../util/errors';
 import { hex } from '../../util/numbers';
 import { readSpace } from '../memoryRefs';
 import { registerLines } from '../registersText';
-import { pteCommand, translateCommand, walkCommand } from './pagingCommands';
+import { decodeCommand, translateCommand, walkCommand } from './pagingCommands';
 import type { ReplEnv } from './replEnv';
 
 /** Bytes `phys` dumps when no length is given, and at most. */
@@ -10,10 +10,14 @@ const PHYS_DEFAULT_BYTES = 256;
 const PHYS_MAX_BYTES = 64 * 1024;
 
 export const REPL_HELP = `Debug Console commands (anything else is an expression):
-  pte VALUE [--mode M] [--level N]   decode a paging-structure entry (mode: legacy32 pae long4 long5 ept eptp; default the vCPU's)
-  translate VA                       walk VA through the vCPU's tables, every step
-  walk [--leaves] [--from VA] [--to VA] [--limit N]
-                                     what the vCPU's tables map, as merged ranges (or one line per page)
+  decode VALUE [--mode M] [--level N] [--max-phys-bits N]
+                                     decode a paging-structure entry (mode: legacy32 pae long4 long5 ept eptp;
+                                     default the vCPU's; without --level it says which level it guessed); alias: pte
+  translate VA                       walk VA through the vCPU's tables, every step; then the PFN, the memory
+                                     type, the leaf entry's VA through a self-map slot
+  walk [--leaves] [--split-pa] [--filter F] [--range FROM-TO] [--has VA] [--find-alias PA] [--limit N]
+                                     what the vCPU's tables map, as merged ranges (or one line per page);
+                                     the options of the CLI's walk (hyperframe walk --help)
   phys PA [LEN]                      hex dump of physical memory (default ${PHYS_DEFAULT_BYTES} bytes)
   regs                               the vCPU's registers, control registers decoded
   monitor CMD                        a QEMU monitor command, on the vCPU in focus (monitor info tlb)
@@ -25,8 +29,10 @@ memory *(u8|u16|u32|u64 *)EXPR and *EXPR (u64, virtual under the vCPU), phys(u64
 
 type Command = (rest: string, env: ReplEnv) => Promise<string[]>;
 
+/** The same names as the CLI's: `decode` (`pte` is its alias, in both), `translate`, `walk`. */
 const COMMANDS: Record<string, Command> = {
-  pte: pteCommand,
+  decode: decodeCommand,
+  pte: decodeCommand,
   translate: translateCommand,
   walk: walkCommand,
   phys: physCommand,

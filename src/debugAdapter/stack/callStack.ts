@@ -12,6 +12,7 @@ import { cpuView } from '../cpuView';
 import type { StackWalker } from './stackWalker';
 import type { ListedFrame, Listings } from './listings';
 import { virtualRef } from '../memoryRefs';
+import { rawImageFrame } from '../rawImage';
 import type { StopState } from '../registersCache';
 
 const FRAMES_PER_VCPU = 1024;
@@ -43,7 +44,8 @@ export async function stackTrace(
   args: DebugProtocol.StackTraceArguments,
 ): Promise<DebugProtocol.StackTraceResponse['body']> {
   const vcpu = vcpuOfThread(args.threadId, 0);
-  if ((await target.vcpuCount()) === 0) return { stackFrames: [], totalFrames: 0 };
+  // A raw image: one frame that says why there is no stack (the Variables view says more).
+  if ((await target.vcpuCount()) === 0) return { stackFrames: (args.startFrame ?? 0) === 0 ? [rawImageFrame(frameIdOf(0, 0))] : [], totalFrames: 1 };
   if (vcpu >= FRAMES_PER_VCPU) throw new HyperFrameError('BAD_ARGUMENT', `no vCPU ${vcpu}`);
   const cpu = await cpuView(state, vcpu);
   const sites = await walker.walk(vcpu, cpu);

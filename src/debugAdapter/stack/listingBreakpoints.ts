@@ -19,7 +19,12 @@ export function unverifiedBreakpoints(args: DebugProtocol.SetBreakpointsArgument
   return list.map(() => ({ verified: false, message: NO_LINE_INFO }));
 }
 
-/** Replaces the breakpoints of listing `handle` with those of `args`. */
+/**
+ * Replaces the breakpoints of listing `handle` with those of `args`. The answer names each one by
+ * its listing's own source (the URI VS Code keeps it under) at the client's line, and a verified
+ * one by what it stops at: `spin_func+0x4 (0x100c44)`, which VS Code shows in the Breakpoints view
+ * and the gutter's hover instead of the listing's URI.
+ */
 export async function setListingBreakpoints(
   table: BreakpointTable,
   sources: Listings,
@@ -29,18 +34,24 @@ export async function setListingBreakpoints(
   toDebuggerLine: (line: number) => number,
 ): Promise<DebugProtocol.Breakpoint[]> {
   const list: DebugProtocol.SourceBreakpoint[] = args.breakpoints ?? args.lines?.map((line) => ({ line })) ?? [];
-  const name = args.source.name ?? `listing ${handle}`;
+  const source = sources.source(handle);
   const specs = list.map((bp) => {
     const line = toDebuggerLine(bp.line);
-    return {
-      resolve: () => sources.addressAtLine(handle, line),
-      label: `${name}:${line}`,
-      condition: bp.condition,
-      hitCondition: bp.hitCondition,
-      mode: bp.mode,
-    };
+    const resolve = (): bigint => sources.addressAtLine(handle, line);
+    let label = `${source.name}:${line}`;
+    try {
+      label = sources.addressName(resolve());
+    } catch {
+      // Not an instruction line: the table says why when it resolves it.
+    }
+    return { resolve, label, condition: bp.condition, hitCondition: bp.hitCondition, mode: bp.mode };
   });
   const out = await table.setListingBreakpoints(handle, specs);
   // The client's own line back: VS Code moves a breakpoint to the line it is answered with.
-  return out.map((bp, i) => ({ ...bp, source: args.source, line: list[i].line }));
+  return out.map((bp, i) => ({
+    ...bp,
+    source,
+    line: list[i].line,
+    ...(bp.verified && bp.instructionReference ? { message: `${specs[i].label} (${bp.instructionReference})` } : {}),
+  }));
 }

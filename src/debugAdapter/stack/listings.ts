@@ -23,6 +23,12 @@ export const MAX_FUNCTION_INSTRUCTIONS = 400;
 /** Without a function: instructions before and after pc. */
 export const WINDOW_BEFORE = 40;
 export const WINDOW_AFTER = 60;
+/**
+ * The listings' language (package.json `contributes.languages`, with `contributes.breakpoints`, so
+ * that VS Code takes breakpoints in their gutter; `.dis` names them too): VS Code picks a
+ * debug document's language by the mime type of the source request's answer.
+ */
+export const LISTING_MIME_TYPE = 'text/x-hyperframe-disassembly';
 /** Instruction bytes wider than this push their text to the right rather than widen the column. */
 const BYTES_COLUMN = 10 * 3 - 1;
 
@@ -147,9 +153,25 @@ export class Listings {
     return row;
   }
 
+  /**
+   * The Source of listing `handle`, also once its text is gone. VS Code makes a document's URI
+   * from `path || name` but a breakpoint's from the answered source's `path` alone: a source
+   * without one gives the breakpoint a URI with an empty path (no name in the Breakpoints view,
+   * "." beside it). With this path a gutter breakpoint reads `spin_main (CPU 0).dis  disassembly  6`
+   * there (basename, folder, line; checked in code-server 4.139), its message as the hover.
+   */
+  source(handle: number): DebugProtocol.Source {
+    const name = this.tables.get(handle)?.name ?? `listing ${handle}`;
+    return { name, path: `disassembly/${name}`, sourceReference: handle, presentationHint: 'normal', origin: 'disassembly' };
+  }
+
+  /** `name+0x1a` or the bare address: how a breakpoint at `address` is named. */
+  addressName(address: bigint): string {
+    return this.symbols.formatAddress(address);
+  }
+
   private listedFrame(handle: number, line: number): ListedFrame {
-    const name = this.listings.get(handle)!.name;
-    return { source: { name, sourceReference: handle, presentationHint: 'normal', origin: 'disassembly' }, line };
+    return { source: this.source(handle), line };
   }
 
   /** The sized function symbol whose extent holds pc. */

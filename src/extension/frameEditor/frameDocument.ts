@@ -39,8 +39,10 @@ export class FrameDocument implements vscode.CustomDocument {
           () => undefined,
         );
       }
-      const table = loc.table ? { mode: loc.table.mode, level: loc.table.level, baseVa: hex(loc.table.baseVa ?? 0n) } : undefined;
-      return new FrameDocument(uri, source, edits, loc.pa, table, loc.label, loc.sessionId);
+      // A table that does not start the frame (a PAE PDPT) keeps its own address; the view shows its frame.
+      const inFrame = loc.pa & 0xfffn;
+      const table = loc.table ? { mode: loc.table.mode, level: loc.table.level, baseVa: hex(loc.table.baseVa ?? 0n), ...(inFrame ? { pa: hex(loc.pa) } : {}) } : undefined;
+      return new FrameDocument(uri, source, edits, loc.pa - inFrame, table, loc.label, loc.sessionId);
     }
     const source = await DumpFrameSource.open(uri.fsPath);
     return new FrameDocument(uri, source, edits, source.start, undefined, source.what, undefined);

@@ -101,7 +101,14 @@ export class FrameEditorProvider implements vscode.CustomEditorProvider<FrameDoc
       ...(doc.label ? { label: doc.label } : {}),
       ...(doc.readOnlyReason() ? { readOnly: doc.readOnlyReason() } : {}),
       dirty: doc.edits.changes().map(([pa, v]) => [hex(pa), v]),
+      ...(this.autoSave(doc) ? { autoSave: this.autoSave(doc) } : {}),
     };
+  }
+
+  /** VS Code's auto-save setting for this document, when it is on: it would write the target too. */
+  private autoSave(doc: FrameDocument): string | undefined {
+    const mode = vscode.workspace.getConfiguration('files', doc.uri).get<string>('autoSave', 'off');
+    return doc.source.write && mode !== 'off' ? mode : undefined;
   }
 
   private async onMessage(doc: FrameDocument, panel: vscode.WebviewPanel, m: FromWebview, post: (m: ToWebview) => void): Promise<void> {
@@ -122,7 +129,7 @@ export class FrameEditorProvider implements vscode.CustomEditorProvider<FrameDoc
       case 'decodeTable': {
         try {
           const mode = m.table.mode;
-          const pa = BigInt(m.pa);
+          const pa = BigInt(m.table.pa ?? m.pa);
           const r = await doc.read(pa, tableBytes(mode, m.table.level));
           const entries = tableEntries(r.data, mode, m.table.level, { table: pa, baseVa: BigInt(m.table.baseVa), all: true });
           const notes = await this.entryNotes(doc, { mode, level: m.table.level, entries });

@@ -49,7 +49,8 @@ export async function openFrame(tracker: SessionTracker, args: OpenFrameArgs = {
   }
   const loc: FrameLocation = {
     sessionId: t.client.id,
-    pa: pa & ~0xfffn,
+    // A PAE PDPT is 32 bytes anywhere in its frame: keep its address; other frames start at a page.
+    pa: args.mode === 'pae' && args.level === 3 ? pa & ~0x1fn : pa & ~0xfffn,
     ...(args.mode && MODES.includes(args.mode) && args.level ? { table: { mode: args.mode, level: args.level, ...(args.baseVa ? { baseVa: parseNumber(args.baseVa, 'baseVa') } : {}) } } : {}),
     ...(args.label ? { label: args.label } : {}),
   };

@@ -171,10 +171,10 @@ export function registerTreeCommands(tree: PageTableTree, view: vscode.TreeView<
       guarded(async (node: RootNode | EntryNode) => {
         if (node.type === 'root') {
           const top = node.spec.mode === 'pae' ? 3 : node.spec.mode === 'legacy32' ? 2 : node.spec.mode === 'long5' ? 5 : 4;
-          // A PAE PDPT is 32 bytes inside its frame: open the whole frame, read as the page it lives in.
+          // A PAE PDPT is 32 bytes inside its frame: its own address, which the editor reads it at.
           await vscode.commands.executeCommand('hyperframe.openFrame', {
             sessionId: node.session.id,
-            pa: hex(node.spec.root & ~0xfffn),
+            pa: hex(node.spec.mode === 'pae' ? node.spec.root : node.spec.root & ~0xfffn),
             mode: node.spec.mode,
             level: top,
             label: node.spec.label,
