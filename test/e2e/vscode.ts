@@ -154,12 +154,13 @@ export class VsCode {
     await page.keyboard.press('Enter');
   }
 
-  /** How many lines the active editor's document has, as Go to Line says ("between 1 and N"). */
+  /** How many lines the active editor's document has, as Go to Line says. */
   async editorLineCount(): Promise<number> {
     await this.command('Go to Line/Column...');
     const n = await this.until('Go to Line did not say how many lines there are', async () => {
       const text = (await this.page.locator('.quick-input-widget').first().innerText()).replace(/\u00a0/g, ' ');
-      const m = /between 1 and (\d+)/.exec(text);
+      // "Type a line number to go to (from 1 to N)." (older releases: "between 1 and N").
+      const m = /(?:from 1 to|between 1 and) (\d+)/.exec(text);
       return m ? Number(m[1]) : undefined;
     });
     await this.page.keyboard.press('Escape');
