@@ -105,18 +105,27 @@ describe('Xen 4.17 structures against Xen\'s debug keys and dom0\'s own reports 
 
   it("seed 000: Xen's own tables from idle_pg_table, where map_pages_to_xen mixed 4 KiB and large pages in the direct map", async () => {
     const d = await json<XenDomainsResult>('domains', ...sources());
-    const walk = await json<{ ranges: { va: string; size: number; pageSize: number }[] }>('walk', '--root', d.idlePgTable.pa, '--mode', 'long4', '--target', b.target);
+    const root = ['--root', d.idlePgTable.pa, '--mode', 'long4', '--target', b.target];
     const DIRECT = 0xffff_8300_0000_0000n;
-    const ram = walk.ranges.filter((r) => BigInt(r.va) >= DIRECT && BigInt(r.va) < DIRECT + (1n << 40n));
+    const inDirectMap = (r: { va: string }): boolean => BigInt(r.va) >= DIRECT && BigInt(r.va) < DIRECT + (1n << 40n);
+    // --split-pa: one range per run of one page size, so the seam between sizes shows.
+    const split = await json<{ ranges: { va: string; size: number; pageSize: number }[] }>('walk', '--split-pa', ...root);
+    const ram = split.ranges.filter(inDirectMap);
     // Small pages where a 2 MiB frame is not all RAM (the first megabyte, the end of RAM), large ones between.
     const pairs = ram.slice(1).filter((r, i) => BigInt(ram[i].va) + BigInt(ram[i].size) === BigInt(r.va) && ram[i].pageSize === 4096 && r.pageSize >= 2 << 20);
     expect(pairs.length, 'a run of 4 KiB pages followed at once by a large page').toBeGreaterThan(0);
     expect(ram.some((r) => r.pageSize === 4096) && ram.some((r) => r.pageSize >= 2 << 20)).toBe(true);
-    const text = (await cli('walk', '--root', d.idlePgTable.pa, '--mode', 'long4', '--target', b.target)).out.split('\n');
+    const text = (await cli('walk', '--split-pa', ...root)).out.split('\n');
     const at = text.findIndex((l) => l.startsWith(`0x${BigInt(pairs[0].va).toString(16).padStart(16, '0')}-`));
     expect(text[at - 1]).toMatch(/ x 4K$/);
     expect(text[at]).toMatch(/ x (2M|1G)$/);
-    console.log(`[xen-structures] idle_pg_table ${d.idlePgTable.pa}: ${ram.length} direct-map ranges; ${text[at - 1]} / ${text[at]}`);
+    // By default the same pages are one range (same rights), its page sizes counted.
+    const merged = await json<{ ranges: { va: string; pageSizes?: { pageSize: number; pages: number }[] }[] }>('walk', ...root);
+    const mixed = merged.ranges.filter(inDirectMap).find((r) => r.pageSizes?.some((s) => s.pageSize === 4096) && r.pageSizes.some((s) => s.pageSize >= 2 << 20));
+    expect(mixed, 'a direct-map range of both page sizes').toBeDefined();
+    const line = (await cli('walk', ...root)).out.split('\n').find((l) => l.startsWith(`0x${BigInt(mixed!.va).toString(16).padStart(16, '0')}-`));
+    expect(line).toMatch(/\d+ x (2M|1G) \+ \d+ x 4K/);
+    console.log(`[xen-structures] idle_pg_table ${d.idlePgTable.pa}: ${ram.length} direct-map ranges split by PA; ${text[at - 1]} / ${text[at]}; merged: ${line}`);
   }, 240_000);
 
   it("frame: every XenPage's caf/taf as q prints them; dom0's live L4 is an L4 table, validated and pinned; nr_l4_pages counts dom0's validated L4 frames but the boot one", async () => {
