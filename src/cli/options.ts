@@ -39,7 +39,7 @@ export function parse(argv: string[], options: Options, command: string): Parsed
   } catch (e) {
     const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
     // runCli names the command once (`hyperframe walk: …`): the message must not name it again.
-    throw new HyperFrameError('BAD_ARGUMENT', `${msg.replace(/\. To specify.*$/, '')} ('hyperframe --help' lists what ${command} takes)`);
+    throw new HyperFrameError('BAD_ARGUMENT', `${msg.replace(/\. To specify.*$/, '')} ('hyperframe ${command} --help' lists what it takes)`);
   }
 }
 

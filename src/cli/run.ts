@@ -23,21 +23,8 @@ const COMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>> =
   startinfo: startInfoCommand,
 };
 
-export const USAGE = `HyperFrame: see memory the way the MMU sees it.
-
-${DECODE_HELP}
-
-${TRANSLATE_HELP}
-
-${WALK_HELP}
-
-${SEARCH_HELP}
-
-${REGS_HELP}
-
-${XEN_HELP}
-
-SOURCE is one of:
+/** SOURCE, numbers and exit status: the tail of every help text. */
+const COMMON_HELP = `SOURCE is one of:
   --target HOST:PORT [--physical auto|file|proc|qemu|identity|OFFSET]
       a gdb-remote stub (QEMU -gdb tcp::1234): attach, read, detach leaving the VM running.
       --physical says how to reach physical memory. auto takes the first that works of: QEMU's
@@ -55,6 +42,31 @@ SOURCE is one of:
 Numbers: 0x-prefixed hex or decimal; digits may be grouped with _ or a backtick (0xffff8300\`00000000).
 Exit status: 0 done, 1 no translation (search: no match), 2 bad input (one line on stderr).`;
 
+export const USAGE = `HyperFrame: see memory the way the MMU sees it.
+
+${DECODE_HELP}
+
+${TRANSLATE_HELP}
+
+${WALK_HELP}
+
+${SEARCH_HELP}
+
+${REGS_HELP}
+
+${XEN_HELP}
+
+${COMMON_HELP}`;
+
+/** One command's help (`hyperframe walk --help`): its own paragraph, then SOURCE and the rest. */
+export function commandHelp(cmd: string): string {
+  const own: Record<string, string> = { decode: DECODE_HELP, pte: DECODE_HELP, translate: TRANSLATE_HELP, walk: WALK_HELP, search: SEARCH_HELP, regs: REGS_HELP };
+  const name = cmd === 'pte' ? 'decode' : cmd;
+  // The Xen commands share one text: their paragraphs start with `hyperframe NAME`.
+  const text = own[cmd] ?? XEN_HELP.split('\n\n').filter((p) => p.startsWith(`hyperframe ${name} `)).join('\n\n');
+  return `${text}\n\n${COMMON_HELP}`;
+}
+
 /** Runs one CLI invocation; returns the exit status. Errors become one line on stderr. */
 export async function runCli(argv: string[], io: CliIo = processIo): Promise<number> {
   const [cmd, ...rest] = argv;
@@ -66,6 +78,10 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
   if (!run) {
     io.err(`hyperframe: unknown command '${cmd}' (commands: ${Object.keys(COMMANDS).join(', ')}; --help for usage)`);
     return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.out(commandHelp(cmd));
+    return 0;
   }
   try {
     return await run(rest, io);

@@ -117,7 +117,19 @@ describe('one vocabulary with the Debug Console', () => {
   it('an unknown option is named once, after the command', async () => {
     const r = await run('walk', '--core', xen, '--bogus');
     expect(r.code).toBe(2);
-    expect(r.err).toBe("hyperframe walk: Unknown option '--bogus' ('hyperframe --help' lists what walk takes)");
+    expect(r.err).toBe("hyperframe walk: Unknown option '--bogus' ('hyperframe walk --help' lists what it takes)");
+  });
+
+  it('COMMAND --help prints that command and SOURCE, exit 0; the Xen commands each their own paragraph', async () => {
+    const walk = await run('walk', '--help');
+    expect(walk.code).toBe(0);
+    expect(walk.out.startsWith('hyperframe walk SOURCE')).toBe(true);
+    expect(walk.out).toContain('SOURCE is one of:');
+    expect(walk.out).not.toContain('hyperframe decode');
+    const m2p = await run('m2p', '-h');
+    expect(m2p.out.split('\n').slice(0, 2)).toEqual(['hyperframe m2p <mfn> [--count N] SOURCE --symbols xen-syms [--json]', "  machine_to_phys_mapping: the pfn each machine frame's owner maps it at."]);
+    expect(m2p.out).not.toContain('hyperframe p2m');
+    expect((await run('pte', '--help')).out.startsWith('hyperframe decode <value>')).toBe(true);
   });
 
   it('translate takes symbols of --symbols files, registers of the vCPU and arithmetic, as the console does', async () => {
