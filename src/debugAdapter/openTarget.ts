@@ -5,7 +5,7 @@
  */
 import type { PagingSpec } from '../paging/spec';
 import { loadSymbolFiles, type SymbolTable } from '../symbols';
-import { loadOffsetsFile } from '../xen/offsetsFile';
+import { loadOffsetsFile } from '../xenTarget/offsetsFile';
 import type { XenBuild } from '../xen/structLayouts';
 import { DumpTarget } from '../target/dumpTarget';
 import { LiveTarget } from '../target/liveTarget';

@@ -1,5 +1,5 @@
 import { hex } from '../util/numbers';
-import { setBitNames } from '../x86/bitFields';
+import { setBitNames } from '../util/bitFields';
 import { CONTROL, controlRegisterText, decodeRflags, decodeSelector, formatRegister, GENERAL_32, GENERAL_64, registerByName, SEGMENT_BASES, SELECTORS } from '../x86/registers';
 import type { MonitorState, VcpuPaging } from './registersCache';
 

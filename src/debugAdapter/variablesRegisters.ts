@@ -4,7 +4,7 @@ import { linuxKptiRoots } from '../paging/kpti';
 import { modeFromRegs } from '../paging/modes';
 import { HyperFrameError } from '../util/errors';
 import { hex } from '../util/numbers';
-import { fieldMask, formatBit, type RegisterBit, withField } from '../x86/bitFields';
+import { fieldMask, formatBit, type RegisterBit, withField } from '../util/bitFields';
 import { CONTROL, decodeRflags, decodeSelector, formatRegister, GENERAL_32, GENERAL_64, registerDigits, SEGMENT_BASES, SELECTORS, VIRTUAL_ADDRESS_REGISTERS } from '../x86/registers';
 import type { SessionContext } from './context';
 import { physicalRef, virtualRef } from './memoryRefs';

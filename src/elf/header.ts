@@ -5,7 +5,7 @@
  * section headers; both start here.
  */
 import type { FileHandle } from 'node:fs/promises';
-import { readExactly } from '../memory/fileSource';
+import { readExactly } from '../util/fileSource';
 import { HyperFrameError } from '../util/errors';
 import { hex } from '../util/numbers';
 

@@ -5,7 +5,7 @@ import { vcpusFromNotes, type CoreVcpu } from './coreCpu';
 import type { ElfClass } from '../elf/header';
 import { PT_LOAD, PT_NOTE, readElfLayout, type ElfMachine } from './elfHeaders';
 import { parseNotes, type ElfNote } from './elfNotes';
-import { displayName, openDumpFile, readExactly } from './fileSource';
+import { displayName, openDumpFile, readExactly } from '../util/fileSource';
 import { checkRequest, formatBytes, paRange } from './format';
 import type { PhysMem } from './physMem';
 

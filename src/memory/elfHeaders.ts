@@ -1,7 +1,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { ELF_LAYOUT, elfError, ElfFields, readElfHeader, readHeaderTable, type ElfClass } from '../elf/header';
 import { hex } from '../util/numbers';
-import { readExactly } from './fileSource';
+import { readExactly } from '../util/fileSource';
 
 // ELF constants (System V gABI) a QEMU x86 core uses.
 const ET_CORE = 4;

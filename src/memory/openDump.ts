@@ -1,7 +1,7 @@
 import { HyperFrameError } from '../util/errors';
 import { ElfCore } from './elfCore';
 import { hasElfMagic } from '../elf/header';
-import { openDumpFile, readExactly } from './fileSource';
+import { openDumpFile, readExactly } from '../util/fileSource';
 import { RawImage } from './rawImage';
 
 /** What `openDump` returns: switch on `kind` ('elf-core' | 'raw'). */

@@ -1,6 +1,6 @@
 import type { FileHandle } from 'node:fs/promises';
 import { HyperFrameError } from '../util/errors';
-import { displayName, openDumpFile, readExactly } from './fileSource';
+import { displayName, openDumpFile, readExactly } from '../util/fileSource';
 import { checkRequest, formatBytes, paRange } from './format';
 import type { PhysMem } from './physMem';
 

@@ -1,5 +1,5 @@
 import { bit } from '../util/numbers';
-import { decodeFields, type FieldDef, type RegisterBit } from '../x86/bitFields';
+import { decodeFields, type FieldDef, type RegisterBit } from '../util/bitFields';
 import { cr3Mode, rootOfCr3 } from './modes';
 
 // SDM vol. 3A, 2.5 (CR0, CR4) and 2.2.1 (EFER).

@@ -1,6 +1,6 @@
 import type { FileHandle } from 'node:fs/promises';
 import { elfError, ElfFields, readElfHeader, readHeaderTable, type ElfClass } from '../elf/header';
-import { readExactly } from '../memory/fileSource';
+import { readExactly } from '../util/fileSource';
 import { hex } from '../util/numbers';
 
 // Section types a symbol reader needs (System V gABI).

@@ -1,5 +1,5 @@
 import { hex } from '../util/numbers';
-import { displayName, openDumpFile, readExactly } from '../memory/fileSource';
+import { displayName, openDumpFile, readExactly } from '../util/fileSource';
 import { elfError, ElfFields, type ElfClass } from '../elf/header';
 import { readElfSections, SHT_DYNSYM, SHT_NOBITS, SHT_STRTAB, SHT_SYMTAB, type SectionHeader } from './elfSections';
 import { biasedEnd, SymbolTable } from './symbolTable';

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { displayName, openDumpFile, readExactly } from '../memory/fileSource';
+import { displayName, openDumpFile, readExactly } from '../util/fileSource';
 import { loadElfSymbols } from './elfSymbols';
 import { SymbolTable } from './symbolTable';
 import { parseSystemMap } from './systemMap';

@@ -1,6 +1,6 @@
 import { decodeCr0, decodeCr3, decodeCr4, decodeEfer } from '../paging/controlRegs';
 import { hex } from '../util/numbers';
-import { decodeFields, type FieldDef, type RegisterBit, setBitNames } from './bitFields';
+import { decodeFields, type FieldDef, type RegisterBit, setBitNames } from '../util/bitFields';
 
 /**
  * What the register views (the adapter's scopes and console, the CLI's `regs`) know about x86

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { HyperFrameError } from '../util/errors';
 import { SHARED_INFO_X86_64 } from './knownBuilds';
 import type { PageInfoLayout } from './pageInfo';
@@ -85,15 +84,4 @@ export function parseOffsetsFile(text: string, file: string): XenBuild {
     sharedInfo: o.sharedInfo === undefined ? SHARED_INFO_X86_64 : offsets(o.sharedInfo, SHARED_INFO_KEYS, 'sharedInfo', file),
     source: file,
   };
-}
-
-/** Reads and parses an offsets file. */
-export async function loadOffsetsFile(path: string): Promise<XenBuild> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new HyperFrameError('BAD_FILE', `cannot read the Xen offsets file '${path}': ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-  }
-  return parseOffsetsFile(text, path);
 }

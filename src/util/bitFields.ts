@@ -1,4 +1,4 @@
-import { hex } from '../util/numbers';
+import { hex } from './numbers';
 
 /** One named bit (or field) of a register, as the SDM names it. */
 export interface RegisterBit {

@@ -1,7 +1,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { HyperFrameError } from '../util/errors';
-import { hex } from '../util/numbers';
+import { HyperFrameError } from './errors';
+import { hex } from './numbers';
 
 /** An open dump file: the handle for positional reads, and its size when opened. */
 export interface OpenedFile {
