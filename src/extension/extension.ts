@@ -34,7 +34,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.languages.registerDocumentLinkProvider({ scheme: VIEW_SCHEME, language: SPACE_LANGUAGE }, new AddressSpaceLinks()),
     ...tree.attach(view),
     ...registerTreeCommands(tree, view, tracker, docs),
-    ...registerXen(tracker, xen, tree, view),
+    ...registerXen(tracker, xen, tree, view, docs),
     vscode.commands.registerCommand('hyperframe.decodeEntry', () => decodeEntryCommand(tracker, docs)),
     registerTextDecoding(tracker, xenHover(xen, () => tracker.active())),
     log,

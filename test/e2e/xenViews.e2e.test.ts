@@ -82,4 +82,37 @@ describe.skipIf(unavailable)('the Xen views on Xen 4.17 with a PV dom0', () => {
     expect(p2m).toMatch(new RegExp(`^P2M of d0  ${q[0].nrPages} mapped · \\d+ identity · \\d+ missing$`));
     await vs.screenshot('xen-p2m');
   });
+
+  /** The text of the editor that shows `marker`, once it does (Monaco draws spaces as no-break spaces). */
+  const editorText = (marker: string): Promise<string> =>
+    vs.until(`no editor showing '${marker}'`, async () => {
+      const texts = (await vs.page.locator('.editor-instance .view-lines').allInnerTexts()).map((t) => t.replace(/\u00a0/g, ' '));
+      return texts.find((t) => t.includes(marker));
+    }, 60_000);
+
+  it("Show the PV Guest's start_info (seed 003): the page Xen handed dom0, with the command line the test gave it", async () => {
+    await vs.command("HyperFrame: Show the PV Guest's start_info");
+    const text = (await editorText('start_info at ')).split('\n');
+    expect(text).toContain('  magic          xen-3.0-x86_64p');
+    // Xen's q dump says how many pages dom0 has; start_info's nr_pages is what Xen gave it at boot.
+    expect(text).toContain(`  nr_pages       0x${q[0].nrPages.toString(16)} (${q[0].nrPages} pages, ${q[0].nrPages >> 8} MiB)`);
+    expect(text).toContain('  cmd_line       "console=hvc0 earlyprintk=xen nokaslr"');
+    expect(text.some((l) => /^ {2}live CR3 +vCPU 0 0x[0-9a-f]+: not pt_base/.test(l))).toBe(true);
+    await vs.screenshot('xen-start-info');
+  });
+
+  it('Machine Frame to PFN (M2P): ~0 for frame 0, and the pfn the P2M view gave for dom0’s first frame', async () => {
+    await vs.command('HyperFrame: Focus on P2M View');
+    const run = await vs.until('no mapped run in the P2M view', async () => {
+      const r = await vs.treeRows(view('P2M'));
+      return r.find((x) => /^0x0-0x[0-9a-f]+ mfn/.test(x));
+    }, 60_000);
+    const mfn = /→ mfn (0x[0-9a-f]+)-/.exec(run)![1];
+    await vs.command('HyperFrame: Machine Frame to PFN (M2P)…');
+    await vs.answer(`0x0 ${mfn}`);
+    const text = (await editorText('machine_to_phys_mapping at')).split('\n');
+    expect(text).toContain("mfn 0x0  0xffffffffffffffff  INVALID_M2P_ENTRY (~0): no guest owns this frame (free, or Xen's own)");
+    expect(text.find((l) => l.startsWith(`mfn ${mfn} `))).toMatch(/ 0x0+ +pfn 0x0\b/);
+    await vs.screenshot('xen-m2p');
+  });
 });

@@ -1,14 +1,16 @@
 import * as vscode from 'vscode';
+import type { ReadOnlyDocuments } from '../documents/readOnlyDocuments';
 import type { SessionTracker } from '../session/sessionTracker';
 import type { TreeNode } from '../tree/pageTableNodes';
 import { type PageTableTree, VIEW_ID } from '../tree/pageTableTree';
 import { P2M_VIEW, P2mView } from './p2mView';
 import { type DomainsNode, openRootArgs, XEN_DOMAINS_VIEW, XenDomainsView } from './xenDomainsView';
 import { LAYOUT_CHOICES, XEN_LAYOUT_VIEW, XenLayoutView } from './xenLayoutView';
+import { showM2p, showStartInfo } from './xenDocuments';
 import type { XenSessionCache } from './xenSessionCache';
 
 /** The Xen views (Domains, Layout, P2M) and their commands, beside the Page Tables view they open roots in. */
-export function registerXen(tracker: SessionTracker, cache: XenSessionCache, tree: PageTableTree, treeView: vscode.TreeView<TreeNode>): vscode.Disposable[] {
+export function registerXen(tracker: SessionTracker, cache: XenSessionCache, tree: PageTableTree, treeView: vscode.TreeView<TreeNode>, docs: ReadOnlyDocuments): vscode.Disposable[] {
   const domains = new XenDomainsView(tracker, cache);
   const layout = new XenLayoutView(tracker, cache);
   const p2m = new P2mView(tracker);
@@ -42,5 +44,7 @@ export function registerXen(tracker: SessionTracker, cache: XenSessionCache, tre
       if (pick) layout.choose(pick.xen ? pick : undefined);
     }),
     vscode.commands.registerCommand('hyperframe.p2m.check', () => p2m.check()),
+    vscode.commands.registerCommand('hyperframe.xen.startInfo', () => showStartInfo(tracker, docs).catch(fail)),
+    vscode.commands.registerCommand('hyperframe.xen.m2p', () => showM2p(tracker, docs).catch(fail)),
   ];
 }
