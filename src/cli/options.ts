@@ -16,6 +16,7 @@ export const SOURCE_OPTIONS: Options = {
   core: { type: 'string' },
   target: { type: 'string' },
   physical: { type: 'string' },
+  timeout: { type: 'string' },
   symbols: { type: 'string', multiple: true },
   raw: { type: 'string' },
   base: { type: 'string' },
@@ -79,6 +80,15 @@ export async function sourceSymbols(v: Parsed['values']): Promise<SymbolTable> {
   return loadSymbolFiles((v.symbols as string[] | undefined) ?? []);
 }
 
+/** --timeout MS: how long to wait for each answer of the stub (default 5000; 100..600000). */
+function timeoutOption(v: Parsed['values']): number | undefined {
+  const text = str(v, 'timeout');
+  if (text === undefined) return undefined;
+  const ms = Number(text);
+  if (!/^\d+$/.test(text) || ms < 100 || ms > 600_000) throw new HyperFrameError('BAD_ARGUMENT', `bad --timeout '${text}': milliseconds to wait for each answer of the stub, 100 to 600000 (default 5000)`);
+  return ms;
+}
+
 /**
  * Opens the memory source the options name: a live stub, a core or a raw image. A live target
  * finds its direct map through `symbols` (loaded from --symbols unless the caller has them).
@@ -90,8 +100,9 @@ export async function openTarget(v: Parsed['values'], symbols?: SymbolTable): Pr
   if ([core, raw, live].filter(Boolean).length > 1) throw new HyperFrameError('BAD_ARGUMENT', 'give one of --target, --core or --raw');
   if (live) {
     const table = symbols ?? (await sourceSymbols(v));
-    return LiveTarget.attach({ ...parseHostPort(live), physicalMemory: parsePhysicalOption(str(v, 'physical')), symbols: table.size ? table : undefined });
+    return LiveTarget.attach({ ...parseHostPort(live), physicalMemory: parsePhysicalOption(str(v, 'physical')), symbols: table.size ? table : undefined, timeoutMs: timeoutOption(v) });
   }
+  if (str(v, 'timeout') !== undefined) throw new HyperFrameError('BAD_ARGUMENT', '--timeout applies to --target only');
   if (str(v, 'base') !== undefined && !raw) throw new HyperFrameError('BAD_ARGUMENT', '--base applies to --raw images only');
   if (core) return DumpTarget.open(core);
   if (raw) {

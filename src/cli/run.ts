@@ -25,8 +25,9 @@ const COMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>> =
 
 /** SOURCE, numbers and exit status: the tail of every help text. */
 const COMMON_HELP = `SOURCE is one of:
-  --target HOST:PORT [--physical auto|file|proc|qemu|identity|OFFSET]
-      a gdb-remote stub (QEMU -gdb tcp::1234): attach, read, detach leaving the VM running.
+  --target HOST:PORT [--physical auto|file|proc|qemu|identity|OFFSET] [--timeout MS]
+      a gdb-remote stub (QEMU -gdb tcp::1234): attach, read, detach leaving the VM running;
+      --timeout: how long to wait for each answer (default 5000 ms).
       --physical says how to reach physical memory. auto takes the first that works of: QEMU's
       RAM as a shared file (file: -object memory-backend-file,share=on), QEMU's process memory
       at the addresses its monitor's gpa2hva gives (proc: /proc/PID/mem, QEMU on this host and

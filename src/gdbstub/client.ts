@@ -70,7 +70,8 @@ export class GdbClient {
       return client;
     } catch (e) {
       // QEMU paused the VM when we connected: without a D it would stay paused with no debugger.
-      await detachBestEffort(conn, NEGOTIATION_DETACH_MS);
+      if (conn.closed) await resumeAfterLoss(conn, options.timeoutMs);
+      else await detachBestEffort(conn, NEGOTIATION_DETACH_MS);
       conn.close('negotiation failed');
       throw e;
     }
@@ -232,7 +233,10 @@ export class GdbClient {
    * and closes the socket. Every step is tried; the first failure is rethrown at the end.
    */
   async detach(): Promise<void> {
-    if (this.connection.closed) return;
+    if (this.connection.closed) {
+      await resumeAfterLoss(this.connection, this.options.timeoutMs);
+      return;
+    }
     let first: unknown;
     const attempt = async (step: () => Promise<void>): Promise<void> => {
       try {
@@ -263,6 +267,51 @@ export class GdbClient {
       this.connection.close('closed by the client');
     }
   }
+}
+
+/**
+ * When a connection was lost (a timeout, a garbled exchange, the stub hanging up), QEMU keeps the
+ * VM stopped and its stub in whatever address mode it was: a debugger must not leave it so. A new
+ * connection switches physical mode off (a stub without it answers empty) and detaches, which
+ * resumes the VM (unless `resume` is false: the user asked to leave it paused). Best effort,
+ * bounded: a stub that is gone costs a refused connect.
+ */
+export async function resumeAfterLoss(lost: GdbConnection, timeoutMs = NEGOTIATION_DETACH_MS, resume = true): Promise<boolean> {
+  const at = lost.reconnectAddress;
+  if (!lost.lost || !at) return false;
+  const ms = Math.min(timeoutMs, NEGOTIATION_DETACH_MS * 2);
+  let conn: GdbConnection;
+  try {
+    conn = await GdbConnection.connect(at.host, at.port, { timeoutMs: ms, connectTimeoutMs: ms });
+  } catch {
+    return false;
+  }
+  try {
+    // QEMU stops a running VM when a client connects, but later, from its main loop: a `D` before
+    // that stop (announced by a stop reply) would resume a VM that then stops. Wait for it.
+    await untilGreeted(conn, Math.min(ms, GREETING_MS));
+    await conn.request('Qqemu.PhyMemMode:0', { timeoutMs: ms }).catch(() => undefined);
+    if (resume) await detachBestEffort(conn, ms);
+    return true;
+  } finally {
+    conn.close('closed after resuming the target');
+  }
+}
+
+/** How long a new connection waits for QEMU's stop reply (none comes when the VM was stopped already). */
+const GREETING_MS = 500;
+
+function untilGreeted(conn: GdbConnection, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    if (conn.initialStop) return resolve();
+    const done = (): void => {
+      clearTimeout(timer);
+      conn.off('stop', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    conn.on('stop', done);
+  });
 }
 
 /** Time a best-effort detach after a failed negotiation may take. */

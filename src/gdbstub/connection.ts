@@ -58,6 +58,8 @@ export interface ConnectionCounters {
   maxInFlight: number;
   /** Times pipelined reads were sent again after a transmission fault. */
   resyncs: number;
+  /** Stub packets dropped as resends of an answer already taken (they came before the next ack). */
+  resends: number;
 }
 
 export interface ConnectionEvents {
@@ -110,6 +112,7 @@ export class GdbConnection {
     garbageBytes: 0,
     maxInFlight: 0,
     resyncs: 0,
+    resends: 0,
   };
   /** The first stop reply that arrived unasked (QEMU: `T02thread:01;` after connect). */
   initialStop: StopReply | undefined;
@@ -130,6 +133,10 @@ export class GdbConnection {
   private ackMode = true;
   private interruptPending = false;
   private closeError: HyperFrameError | undefined;
+  /** Why the connection was lost, when it was not closed on purpose (a timeout, the stub hanging up). */
+  private lostError: HyperFrameError | undefined;
+  /** Where we connected, for a new connection after this one is lost. */
+  private address: { host: string; port: number } | undefined;
   private readonly timeoutMs: number;
   private readonly maxRetries: number;
 
@@ -160,7 +167,9 @@ export class GdbConnection {
       socket.once('connect', () => {
         clearTimeout(timer);
         socket.removeAllListeners('error');
-        resolve(new GdbConnection(socket, peer, options));
+        const conn = new GdbConnection(socket, peer, options);
+        conn.address = { host, port };
+        resolve(conn);
       });
       socket.once('error', (err: NodeJS.ErrnoException) => {
         clearTimeout(timer);
@@ -181,6 +190,16 @@ export class GdbConnection {
 
   get closed(): boolean {
     return this.closeError !== undefined;
+  }
+
+  /** Why the connection ended, when we did not end it (undefined while open or after close()). */
+  get lost(): HyperFrameError | undefined {
+    return this.lostError;
+  }
+
+  /** Host and port to connect to again (set by connect()). */
+  get reconnectAddress(): { host: string; port: number } | undefined {
+    return this.address;
   }
 
   /** The TCP endpoints of the connection (ours and the stub's), for finding the stub's process. */
@@ -321,9 +340,15 @@ export class GdbConnection {
         return this.onBadPacket(ev.reason);
       case 'packet':
         this.counters.packetsReceived++;
-        if (this.ackMode) this.write('+');
+        // A stray answer (nothing asked, no stop reply, no console output) gets no ack: after a
+        // `D` or a resume QEMU reads any byte as an interrupt and stops the VM it just resumed.
+        if (this.ackMode && !this.isStray(ev.payload)) this.write('+');
         return this.onPacket(ev.payload);
     }
+  }
+
+  private isStray(payload: string): boolean {
+    return this.inFlight.length === 0 && !this.barrier && !looksLikeStopReply(payload) && !isConsoleOutput(payload);
   }
 
   private onNak(): void {
@@ -406,6 +431,13 @@ export class GdbConnection {
     }
     if (looksLikeStopReply(payload)) return this.onStopReply(payload, p);
     if (!p) return; // a stray answer; nothing waits for it
+    // The stub acks each packet before it answers it: a packet that comes while the oldest request
+    // still waits for its ack is no answer to it, but the stub sending its last answer again
+    // (as it does when it misses our '+'). Taken, it would be read as the next request's answer.
+    if (this.ackMode && this.unacked.includes(p)) {
+      this.counters.resends++;
+      return;
+    }
     if (p.pipeline && this.inFlight.length > 1 && !p.pipeline.valid(payload)) return this.resync();
     this.inFlight.shift();
     this.settle(p, undefined, payload);
@@ -458,6 +490,7 @@ export class GdbConnection {
   private shutdown(error: HyperFrameError, emitError = true, inFlightError: HyperFrameError = error): void {
     if (this.closeError) return;
     this.closeError = error;
+    if (emitError) this.lostError = error;
     const current = this.inFlight.splice(0);
     const queued = this.queue.splice(0);
     if (this.barrier?.timer) clearTimeout(this.barrier.timer);

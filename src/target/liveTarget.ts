@@ -1,4 +1,4 @@
-import { GdbClient, type GdbClientOptions } from '../gdbstub/client';
+import { GdbClient, type GdbClientOptions, resumeAfterLoss } from '../gdbstub/client';
 import type { StopReply, ThreadId } from '../gdbstub/replies';
 import { PageCache } from '../memory/pageCache';
 import type { ControlRegs } from '../paging/modes';
@@ -257,7 +257,12 @@ export class LiveTarget implements Target {
 
   async close(opts: { leavePaused?: boolean } = {}): Promise<void> {
     this.physical.close?.();
-    if (this.client.connection.closed) return;
+    const conn = this.client.connection;
+    if (conn.closed) {
+      // Lost midway: QEMU holds the VM stopped, maybe in physical mode; a new connection undoes it.
+      await resumeAfterLoss(conn, this.interruptMs, !opts.leavePaused);
+      return;
+    }
     if (!opts.leavePaused) return this.client.detach();
     try {
       if (this.pendingResume) await this.pause();
