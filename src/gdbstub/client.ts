@@ -18,7 +18,7 @@ import { ThreadInfo, Threads } from './threads';
 
 export interface GdbClientOptions extends ConnectionOptions {
   connectTimeoutMs?: number;
-  /** Time a monitor command may go without output (default 30 s). */
+  /** Time a monitor command may go without output (default: the per-request timeout). */
   monitorTimeoutMs?: number;
   /** First `m` size to try; by default half the stub's PacketSize. */
   initialReadChunk?: number;
@@ -222,7 +222,8 @@ export class GdbClient {
   }
 
   monitor(command: string, options: MonitorOptions = {}): Promise<string> {
-    return runMonitorCommand(this.connection, command, { timeoutMs: this.options.monitorTimeoutMs ?? 30_000, ...options });
+    // Silence, not length, times out: each output packet re-arms the timer, so long listings run on.
+    return runMonitorCommand(this.connection, command, { timeoutMs: this.options.monitorTimeoutMs ?? this.options.timeoutMs ?? 5000, ...options });
   }
 
   // ---- teardown ----

@@ -77,6 +77,8 @@ export class Client {
     const init = await this.dc.initializeRequest({ adapterID: 'hyperframe', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path', supportsInvalidatedEvent: true, supportsMemoryEvent: true });
     if (!init.body?.supportsConfigurationDoneRequest) throw new Error('the adapter must support configurationDone');
     const initialized = this.event('initialized', 30_000);
+    // Awaited below only when attach or launch succeeds: a failed one must not leave it to reject unseen.
+    initialized.catch(() => undefined);
     const stopped = expectStop ? this.event<DebugProtocol.StoppedEvent>('stopped', 30_000) : undefined;
     stopped?.catch(() => undefined);
     if (request === 'attach') await this.dc.attachRequest(args as DebugProtocol.AttachRequestArguments);

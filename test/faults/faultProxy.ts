@@ -91,14 +91,14 @@ export class FaultProxy {
       });
     }
     client.on('data', (b: Buffer) => {
-      this.log.push(`> ${b.toString('latin1').slice(0, 60)}`);
+      this.log.push(`> ${b.toString("latin1").slice(0, 60)}`);
       upstream.write(b);
     });
 
     let buf = '';
     upstream.on('data', (chunk: Buffer) => {
       buf += chunk.toString('latin1');
-      this.log.push(`< ${chunk.toString('latin1').slice(0, 60)}`);
+      this.log.push(`< ${chunk.toString('latin1').slice(0, 60)} (${chunk.length} bytes${this.fired ? '' : `, packet ${this.packets}`})`);
       let out = '';
       const emit = (): void => {
         if (out) toClient(Buffer.from(out, 'latin1'));

@@ -10,8 +10,8 @@ import type { BootedGuest } from '../guests/harness';
 import { type Fault, type FaultKind, FaultProxy } from './faultProxy';
 
 /** The per-request timeout the trials use, and the stall that outlasts it. */
-export const TIMEOUT_MS = 600;
-const DELAY_MS = 1_000;
+export const TIMEOUT_MS = 400;
+const DELAY_MS = 700;
 /** A trial that has not ended by then hangs (the longest legitimate one: a few timeouts). */
 const HANG_MS = 15_000;
 
@@ -95,6 +95,21 @@ export async function phyMemMode(port: number): Promise<string> {
   }
 }
 
+/** Counts the unhandled promise rejections of a trial (with their stacks) until stop(). */
+export function captureRejections(): { reasons: string[]; stop(): void } {
+  const reasons: string[] = [];
+  const on = (reason: unknown): void => void reasons.push(reason instanceof Error ? (reason.stack ?? reason.message) : String(reason));
+  process.on('unhandledRejection', on);
+  return { reasons, stop: () => void process.off('unhandledRejection', on) };
+}
+
+/** QEMU's own word after a trial: does the VM run (the monitor, before any gdb connection), is its stub in physical mode. */
+export async function vmState(g: BootedGuest): Promise<{ leftPaused: boolean; leftPhysical: boolean }> {
+  const leftPaused = !/VM status: running/.test(await g.hmp('info status'));
+  if (leftPaused) await g.hmp('cont'); // for the next trial
+  return { leftPaused, leftPhysical: (await phyMemMode(g.gdbPort)) === '1' };
+}
+
 /** The clean run through the proxy: the output every trial must equal to count as success, and how many packets QEMU sends. */
 export async function cleanRun(g: BootedGuest): Promise<{ out: string; packets: number }> {
   const proxy = await FaultProxy.start(g.gdbPort);
@@ -111,9 +126,7 @@ export async function cleanRun(g: BootedGuest): Promise<{ out: string; packets: 
 /** One trial: the CLI session with `fault`, then QEMU's own word on the VM. */
 export async function trial(g: BootedGuest, clean: string, fault: Fault): Promise<Trial> {
   const proxy = await FaultProxy.start(g.gdbPort, { ...fault, delayMs: DELAY_MS });
-  let unhandled = 0;
-  const onUnhandled = (): void => void unhandled++;
-  process.on('unhandledRejection', onUnhandled);
+  const rejections = captureRejections();
   const start = Date.now();
   let outcome: Outcome;
   let error: string | undefined;
@@ -135,16 +148,14 @@ export async function trial(g: BootedGuest, clean: string, fault: Fault): Promis
     // Let a late rejection surface before the trial is closed.
     await new Promise((resolve) => setTimeout(resolve, 50));
   } finally {
-    process.off('unhandledRejection', onUnhandled);
+    rejections.stop();
   }
   // A hung client still holds the connection: close it, as a user would kill the process.
   if (outcome === 'hang') await proxy.close();
   else await Promise.race([proxy.whenIdle(), new Promise((resolve) => setTimeout(resolve, 3_000))]).then(() => proxy.close());
-  const status = await g.hmp('info status');
-  const leftPaused = !/VM status: running/.test(status);
-  if (leftPaused) await g.hmp('cont');
-  const leftPhysical = (await phyMemMode(g.gdbPort)) === '1';
-  return { fault, outcome, ...(error ? { error } : {}), unhandledRejections: unhandled, leftPaused, leftPhysical, ms: Date.now() - start };
+  const { leftPaused, leftPhysical } = await vmState(g);
+  if (rejections.reasons.length) error = `unhandled rejection: ${rejections.reasons.join(' | ').slice(0, 600)}`;
+  return { fault, outcome, ...(error ? { error } : {}), unhandledRejections: rejections.reasons.length, leftPaused, leftPhysical, ms: Date.now() - start };
 }
 
 export interface SweepReport {

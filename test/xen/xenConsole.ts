@@ -72,7 +72,7 @@ export async function dumpDomains(g: BootedXen): Promise<QDomain[]> {
 let shellSeq = 0;
 
 /** Runs a command in dom0's shell and returns its output lines (Xen's own log lines dropped). */
-export async function dom0Shell(g: BootedXen, command: string, timeoutMs = 60_000): Promise<string[]> {
+export async function dom0Shell(g: BootedXen, command: string, timeoutMs = 150_000): Promise<string[]> {
   const tag = `HF-OUT-${++shellSeq}`;
   // Typed before the shell's first prompt, characters are lost: wait for one.
   await g.waitSerial(DOM0_PROMPT, timeoutMs);
