@@ -173,6 +173,12 @@ describe('RSP codec findings, kept as plain tests', () => {
     expect(events.map((e) => e.type)).toEqual(['badPacket', 'packet']);
   });
 
+  it("starts over at a '$' inside a frame's checksum (was: the next packet's '$' read as a checksum digit)", () => {
+    const events = new PacketDecoder().push('$ab#' + encodePacket('OK'));
+    expect(events).toEqual([{ type: 'garbage', bytes: 4 }, { type: 'packet', payload: 'OK', wireBytes: 6 }]);
+    expect(new PacketDecoder().push('$ab#1' + encodePacket('OK'))).toEqual([{ type: 'garbage', bytes: 5 }, { type: 'packet', payload: 'OK', wireBytes: 6 }]);
+  });
+
   it('drops a body longer than the limit and decodes the packet after it', () => {
     const dec = new PacketDecoder();
     const long = '$' + '0'.repeat(MAX_PAYLOAD_BYTES + 10) + '#00';
