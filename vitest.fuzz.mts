@@ -6,6 +6,7 @@ export default defineConfig({
     include: ['test/fuzz/**/*.fuzz.test.ts'],
     env: { FUZZ_RUNS: process.env.FUZZ_RUNS ?? '1000000' },
     testTimeout: 3_600_000,
+    maxWorkers: 2,
     hookTimeout: 60_000,
     reporters: ['verbose'],
   },

@@ -114,7 +114,7 @@ describe('ELF cores under fuzzing', () => {
           if (got && want) expect(Buffer.from(got).equals(want)).toBe(true);
         }
       }),
-      fuzzParams(1500),
+      fuzzParams(1000, 300_000),
     );
   });
 

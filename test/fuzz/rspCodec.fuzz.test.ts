@@ -134,7 +134,7 @@ describe('RSP codec under fuzzing', () => {
         const dec = new PacketDecoder().push(framed(raw));
         expect(dec).toEqual([{ type: 'packet', payload: out, wireBytes: raw.length + 4 }]);
       }),
-      fuzzParams(200, 20_000),
+      fuzzParams(200, 5000),
     );
   });
 
