@@ -4,8 +4,7 @@
  * reader (memory/elfHeaders) wants program headers, the symbol reader (symbols/elfSections)
  * section headers; both start here.
  */
-import type { FileHandle } from 'node:fs/promises';
-import { readExactly } from '../util/fileSource';
+import { readExactly, type PositionalFile } from '../util/fileSource';
 import { HyperFrameError } from '../util/errors';
 import { hex } from '../util/numbers';
 
@@ -91,7 +90,7 @@ export interface ElfHeader {
  * Reads and checks the identification and the ELF header of a little-endian file. Every range is
  * checked against the file size first so that a cut file says what is missing.
  */
-export async function readElfHeader(handle: FileHandle, fileBytes: bigint, name: string): Promise<ElfHeader> {
+export async function readElfHeader(handle: PositionalFile, fileBytes: bigint, name: string): Promise<ElfHeader> {
   if (fileBytes < 4n) throw elfError(name, `not an ELF file (only ${fileBytes} bytes)`);
   const ident = await readExactly(handle, 0n, Math.min(IDENT_BYTES, Number(fileBytes)), name);
   if (!hasElfMagic(ident)) throw elfError(name, 'not an ELF file (no \\x7fELF magic)');
@@ -112,7 +111,7 @@ export async function readElfHeader(handle: FileHandle, fileBytes: bigint, name:
  * splits it, after checking that it lies inside the file.
  */
 export async function readHeaderTable(
-  handle: FileHandle,
+  handle: PositionalFile,
   fileBytes: bigint,
   name: string,
   table: { what: string; offset: bigint; count: number; entryBytes: number; elfClass: ElfClass },

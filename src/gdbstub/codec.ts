@@ -45,28 +45,41 @@ export function encodePacket(payload: string): string {
 }
 
 /**
+ * Bodies and decoded payloads longer than this are refused rather than buffered: a stub's replies
+ * are a few KiB (QEMU's PacketSize is 4 KiB), and run-length lets a 4 MiB body claim 400 MiB.
+ */
+export const MAX_PAYLOAD_BYTES = 1 << 22;
+
+/**
  * Undoes escapes and run-length encoding of a received packet body (checksum already verified).
  * `x*N` repeats the previous decoded byte `N - 29` more times.
  */
 export function decodeBody(raw: string): string {
   if (raw.indexOf('}') < 0 && raw.indexOf('*') < 0) return raw; // the common case
   const out: string[] = [];
+  let bytes = 0;
+  let prev = '';
   for (let i = 0; i < raw.length; i++) {
     const c = raw.charCodeAt(i);
+    let piece: string;
     if (c === ESCAPE) {
       if (i + 1 >= raw.length) throw new HyperFrameError('PROTOCOL', 'packet ends inside an escape');
-      out.push(String.fromCharCode(raw.charCodeAt(++i) ^ 0x20));
+      piece = prev = String.fromCharCode(raw.charCodeAt(++i) ^ 0x20);
     } else if (c === RLE) {
-      if (out.length === 0 || i + 1 >= raw.length) {
+      if (prev === '' || i + 1 >= raw.length) {
         throw new HyperFrameError('PROTOCOL', 'run-length marker without a byte to repeat');
       }
       const count = raw.charCodeAt(++i) - 29;
       if (count < 0) throw new HyperFrameError('PROTOCOL', `bad run-length count in packet`);
-      const prev = out[out.length - 1];
-      for (let k = 0; k < count; k++) out.push(prev);
+      piece = prev.repeat(count);
     } else {
-      out.push(raw[i]);
+      piece = prev = raw[i];
     }
+    bytes += piece.length;
+    if (bytes > MAX_PAYLOAD_BYTES) {
+      throw new HyperFrameError('PROTOCOL', `run-length expands the packet past ${MAX_PAYLOAD_BYTES} bytes`);
+    }
+    out.push(piece);
   }
   return out.join('');
 }
@@ -78,12 +91,10 @@ export type DecoderEvent =
   | { type: 'badPacket'; raw: string; reason: string }
   | { type: 'garbage'; bytes: number };
 
-/** Bodies longer than this are treated as garbage rather than buffered forever. */
-const MAX_BODY_BYTES = 1 << 22;
-
 /**
  * Incremental decoder for the byte stream from a stub. Feed it TCP chunks in any split; it yields
- * acks, naks and complete packets. A `$` inside a body restarts the frame (the peer resynced).
+ * acks, naks and complete packets. A `$` inside a body or its checksum restarts the frame (the peer
+ * resynced).
  */
 export class PacketDecoder {
   private state: 'idle' | 'body' | 'cs1' | 'cs2' = 'idle';
@@ -123,7 +134,7 @@ export class PacketDecoder {
           this.body.push(text.slice(i, j));
           this.bodyBytes += j - i;
           i = j;
-          if (this.bodyBytes > MAX_BODY_BYTES) {
+          if (this.bodyBytes > MAX_PAYLOAD_BYTES) {
             events.push({ type: 'badPacket', raw: '', reason: 'packet too long' });
             this.state = 'idle';
             this.body = [];
@@ -137,13 +148,20 @@ export class PacketDecoder {
           break;
         }
         case 'cs1':
-          this.cs = ch;
-          this.state = 'cs2';
-          break;
         case 'cs2':
-          this.cs += ch;
-          this.state = 'idle';
-          events.push(this.finish());
+          if (ch === '$') {
+            // Checksum digits are hex: a '$' here starts a new frame (the peer started over).
+            garbage += this.bodyBytes + (this.state === 'cs1' ? 2 : 3);
+            flushGarbage();
+            this.startBody();
+          } else if (this.state === 'cs1') {
+            this.cs = ch;
+            this.state = 'cs2';
+          } else {
+            this.cs += ch;
+            this.state = 'idle';
+            events.push(this.finish());
+          }
           break;
       }
     }

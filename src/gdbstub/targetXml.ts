@@ -19,11 +19,16 @@ export interface XmlTag {
 
 const ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 
+const MAX_CODE_POINT = 0x10ffff;
+
 function decodeEntities(text: string): string {
   return text.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[a-z]+);/g, (m, e: string) => {
-    if (e.startsWith('#x')) return String.fromCodePoint(parseInt(e.slice(2), 16));
-    if (e.startsWith('#')) return String.fromCodePoint(parseInt(e.slice(1), 10));
-    return ENTITIES[e] ?? m;
+    if (!e.startsWith('#')) return ENTITIES[e] ?? m;
+    const code = e.startsWith('#x') ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
+    if (!(code <= MAX_CODE_POINT)) {
+      throw new HyperFrameError('PROTOCOL', `target description: character reference '${m.slice(0, 24)}' is past the last Unicode code point`);
+    }
+    return String.fromCodePoint(code);
   });
 }
 
@@ -90,6 +95,9 @@ export interface TargetDescription {
   annexes: string[];
 }
 
+/** Includes nest one or two levels in practice (QEMU: target.xml > i386-64bit.xml). */
+const MAX_INCLUDE_DEPTH = 8;
+
 /**
  * Walks the description from `root`, fetching includes through `fetch`. Register numbers follow
  * gdb's rule: an explicit `regnum`, else one more than the previous register (the first is 0).
@@ -100,16 +108,19 @@ export async function parseTargetDescription(
 ): Promise<TargetDescription> {
   const result: TargetDescription = { registers: [], annexes: [] };
   let nextRegnum = 0;
-  const visit = async (annex: string, depth: number): Promise<void> => {
-    if (depth > 8 || result.annexes.includes(annex)) {
-      throw new HyperFrameError('PROTOCOL', `target description includes '${annex}' recursively`);
-    }
+  const path: string[] = [];
+  const visit = async (annex: string): Promise<void> => {
+    const refuse = (why: string) => new HyperFrameError('PROTOCOL', `target description ${why} ('${path.join("' > '")}' > '${annex}')`);
+    if (path.includes(annex)) throw refuse(`includes '${annex}' recursively`);
+    if (result.annexes.includes(annex)) throw refuse(`includes '${annex}' twice`);
+    if (path.length > MAX_INCLUDE_DEPTH) throw refuse(`nests includes deeper than ${MAX_INCLUDE_DEPTH} levels`);
     result.annexes.push(annex);
+    path.push(annex);
     let feature: string | undefined;
     for (const tag of scanXml(await fetch(annex))) {
       if (tag.name === 'architecture' && tag.kind === 'open') result.architecture = tag.textAfter;
       else if (tag.name === 'feature') feature = tag.kind === 'close' ? undefined : tag.attrs.name;
-      else if (tag.name === 'xi:include' && tag.attrs.href) await visit(tag.attrs.href, depth + 1);
+      else if (tag.name === 'xi:include' && tag.attrs.href) await visit(tag.attrs.href);
       else if (tag.name === 'reg' && tag.kind !== 'close') {
         const { name, bitsize, regnum, group, type } = tag.attrs;
         const bits = Number(bitsize);
@@ -124,8 +135,9 @@ export async function parseTargetDescription(
         result.registers.push({ name, bitsize: bits, regnum: num, group, type, feature });
       }
     }
+    path.pop();
   };
-  await visit(root, 0);
+  await visit(root);
   return result;
 }
 

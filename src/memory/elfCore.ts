@@ -1,11 +1,10 @@
-import type { FileHandle } from 'node:fs/promises';
 import { HyperFrameError } from '../util/errors';
 import { hex } from '../util/numbers';
 import { vcpusFromNotes, type CoreVcpu } from './coreCpu';
 import type { ElfClass } from '../elf/header';
 import { PT_LOAD, PT_NOTE, readElfLayout, type ElfMachine } from './elfHeaders';
 import { parseNotes, type ElfNote } from './elfNotes';
-import { displayName, openDumpFile, readExactly } from '../util/fileSource';
+import { displayName, openDumpFile, readExactly, type PositionalFile } from '../util/fileSource';
 import { checkRequest, formatBytes, paRange } from './format';
 import type { PhysMem } from './physMem';
 
@@ -38,7 +37,7 @@ export class ElfCore implements PhysMem {
   private closed = false;
 
   private constructor(
-    private readonly handle: FileHandle,
+    private readonly handle: PositionalFile,
     private readonly name: string,
     readonly elfClass: ElfClass,
     readonly machine: ElfMachine,
@@ -55,14 +54,15 @@ export class ElfCore implements PhysMem {
   static async open(path: string): Promise<ElfCore> {
     const { handle, sizeBytes } = await openDumpFile(path, 'ELF core');
     try {
-      return await ElfCore.parse(handle, sizeBytes, displayName(path));
+      return await ElfCore.fromFile(handle, sizeBytes, displayName(path));
     } catch (e) {
       await handle.close();
       throw e;
     }
   }
 
-  private static async parse(handle: FileHandle, sizeBytes: bigint, name: string): Promise<ElfCore> {
+  /** Reads and checks a core from an open file of `sizeBytes` (`name` for messages); `close()` closes it. */
+  static async fromFile(handle: PositionalFile, sizeBytes: bigint, name: string): Promise<ElfCore> {
     const { elfClass, machine, phdrs } = await readElfLayout(handle, sizeBytes, name);
     const segments: CoreSegment[] = [];
     const notes: ElfNote[] = [];

@@ -1,7 +1,6 @@
-import type { FileHandle } from 'node:fs/promises';
 import { ELF_LAYOUT, elfError, ElfFields, readElfHeader, readHeaderTable, type ElfClass } from '../elf/header';
 import { hex } from '../util/numbers';
-import { readExactly } from '../util/fileSource';
+import { readExactly, type PositionalFile } from '../util/fileSource';
 
 // ELF constants (System V gABI) a QEMU x86 core uses.
 const ET_CORE = 4;
@@ -30,7 +29,7 @@ export interface ElfLayout {
 }
 
 /** Reads and validates the ELF header and program header table of an x86 core. */
-export async function readElfLayout(handle: FileHandle, sizeBytes: bigint, name: string): Promise<ElfLayout> {
+export async function readElfLayout(handle: PositionalFile, sizeBytes: bigint, name: string): Promise<ElfLayout> {
   const { elfClass, layout: L, ehdr } = await readElfHeader(handle, sizeBytes, name);
   const type = ehdr.u16(16);
   if (type !== ET_CORE) {
@@ -68,7 +67,7 @@ export async function readElfLayout(handle: FileHandle, sizeBytes: bigint, name:
 }
 
 /** With more than 0xfffe program headers the count lives in section header 0 (as QEMU writes it). */
-async function readExtendedPhnum(handle: FileHandle, sizeBytes: bigint, name: string, shoff: bigint, elfClass: ElfClass): Promise<number> {
+async function readExtendedPhnum(handle: PositionalFile, sizeBytes: bigint, name: string, shoff: bigint, elfClass: ElfClass): Promise<number> {
   const { shdrBytes, sh } = ELF_LAYOUT[elfClass];
   if (shoff === 0n || shoff + BigInt(shdrBytes) > sizeBytes) {
     throw elfError(name, `e_phnum is PN_XNUM but section header 0 (at ${hex(shoff)}) is missing or cut`);

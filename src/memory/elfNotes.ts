@@ -9,7 +9,8 @@ export interface ElfNote {
 
 const NOTE_HEADER_BYTES = 12; // n_namesz, n_descsz, n_type: three 32-bit words in ELF32 and ELF64
 
-const align4 = (n: number): number => (n + 3) & ~3;
+/** Rounds up to 4 in plain arithmetic: sizes are 32-bit unsigned, past what `&` keeps. */
+const align4 = (n: number): number => Math.ceil(n / 4) * 4;
 
 /**
  * Splits a PT_NOTE segment into notes. Name and descriptor are padded to 4 bytes in both classes:

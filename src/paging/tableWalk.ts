@@ -135,9 +135,11 @@ export class TableWalk {
   private readonly visited = new Map<number, number>();
   /**
    * Recently read tables (PA + level), so that a shared subtree walked again under another VA
-   * (Linux espfix, Xen's shared L3s) is not read again. Bounded: the oldest go first.
+   * (Linux espfix, Xen's shared L3s) is not read again; a table that could not be read is kept as
+   * its error, or a missing frame under a shared table would be asked for once per visit. Bounded:
+   * the oldest go first.
    */
-  private readonly recent = new Map<number, Uint32Array>();
+  private readonly recent = new Map<number, Uint32Array | Error>();
   /** Present entries of each table in hand (by its words), for walking a shared table again. */
   private readonly presentIndex = new WeakMap<Uint32Array, Uint16Array>();
   /** Reads asked for ahead of the walk (PA + level), not yet taken by the frame that wants them. */
@@ -279,7 +281,11 @@ export class TableWalk {
           this.remember(key, w);
           return w;
         },
-        (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
+        (e: unknown) => {
+          const error = e instanceof Error ? e : new Error(String(e));
+          this.remember(key, error);
+          return error;
+        },
       );
       this.ahead.set(key, p);
       if (this.ahead.size > 2 * READ_AHEAD) this.ahead.delete(this.ahead.keys().next().value as number);
@@ -317,7 +323,7 @@ export class TableWalk {
     });
   }
 
-  private remember(key: number, w: Uint32Array): void {
+  private remember(key: number, w: Uint32Array | Error): void {
     this.recent.set(key, w);
     if (this.recent.size > RECENT_TABLES) this.recent.delete(this.recent.keys().next().value as number);
   }

@@ -1,6 +1,5 @@
-import type { FileHandle } from 'node:fs/promises';
 import { elfError, ElfFields, readElfHeader, readHeaderTable, type ElfClass } from '../elf/header';
-import { readExactly } from '../util/fileSource';
+import { readExactly, type PositionalFile } from '../util/fileSource';
 import { hex } from '../util/numbers';
 
 // Section types a symbol reader needs (System V gABI).
@@ -30,7 +29,7 @@ export interface ElfSections {
  * Reads the ELF header and the section header table, nothing else: a vmlinux can be hundreds of
  * megabytes and its symbols live in two sections we then read by offset.
  */
-export async function readElfSections(handle: FileHandle, fileBytes: bigint, name: string): Promise<ElfSections> {
+export async function readElfSections(handle: PositionalFile, fileBytes: bigint, name: string): Promise<ElfSections> {
   const { elfClass, layout: L, ehdr } = await readElfHeader(handle, fileBytes, name);
   const shoff = ehdr.word(L.shoff);
   const shentsize = ehdr.u16(L.shentsize);

@@ -1,5 +1,5 @@
 import { hex } from '../util/numbers';
-import { displayName, openDumpFile, readExactly } from '../util/fileSource';
+import { displayName, openDumpFile, readExactly, type PositionalFile } from '../util/fileSource';
 import { elfError, ElfFields, type ElfClass } from '../elf/header';
 import { readElfSections, SHT_DYNSYM, SHT_NOBITS, SHT_STRTAB, SHT_SYMTAB, type SectionHeader } from './elfSections';
 import { biasedEnd, SymbolTable } from './symbolTable';
@@ -36,51 +36,55 @@ export interface LoadElfSymbolsOptions {
  * its string table by position, never the whole file.
  */
 export async function loadElfSymbols(path: string, opts: LoadElfSymbolsOptions = {}): Promise<SymbolTable> {
-  const name = displayName(path);
   const { handle, sizeBytes } = await openDumpFile(path, 'ELF file');
   try {
-    const { elfClass, sections } = await readElfSections(handle, sizeBytes, name);
-    const symtab =
-      sections.find((s) => s.type === SHT_SYMTAB) ?? sections.find((s) => s.type === SHT_DYNSYM);
-    if (!symtab) {
-      throw elfError(
-        name,
-        'no symbol table (.symtab or .dynsym): the file looks stripped; load the unstripped image (e.g. xen-syms rather than xen.gz, vmlinux rather than bzImage)',
-      );
-    }
-    const strtab = sections[symtab.link];
-    if (!strtab || strtab.type !== SHT_STRTAB) {
-      throw elfError(
-        name,
-        `symbol table section ${symtab.index} links to section ${symtab.link}, which is not a string table`,
-      );
-    }
-    const L = SYM_LAYOUT[elfClass];
-    if (symtab.entsizeBytes !== BigInt(L.bytes)) {
-      throw elfError(name, `symbol entry size ${symtab.entsizeBytes} is not the ELF${elfClass} size ${L.bytes}`);
-    }
-    const read = async (s: SectionHeader, what: string): Promise<Uint8Array> => {
-      if (s.type === SHT_NOBITS) {
-        throw elfError(name, `the ${what} (section ${s.index}) has no contents in the file`);
-      }
-      if (s.offset + s.sizeBytes > sizeBytes) {
-        throw elfError(
-          name,
-          `truncated: the ${what} (section ${s.index}, ${s.sizeBytes} bytes at ${hex(s.offset)}) ends past the end of the file (${hex(sizeBytes)} bytes)`,
-        );
-      }
-      if (s.sizeBytes > BigInt(Number.MAX_SAFE_INTEGER)) {
-        throw elfError(name, `the ${what} claims an impossible size ${s.sizeBytes}`);
-      }
-      return readExactly(handle, s.offset, Number(s.sizeBytes), name);
-    };
-    const symBytes = await read(symtab, 'symbol table');
-    const strBytes = await read(strtab, 'string table');
-    const syms = parseSymbols(symBytes, strBytes, elfClass, name, opts.module ?? name, opts.bias ?? 0n, sections);
-    return SymbolTable.from(syms);
+    return await readElfSymbols(handle, sizeBytes, displayName(path), opts);
   } finally {
     await handle.close();
   }
+}
+
+/** `loadElfSymbols` on a file already open (`name` for messages); the caller closes it. */
+export async function readElfSymbols(handle: PositionalFile, sizeBytes: bigint, name: string, opts: LoadElfSymbolsOptions = {}): Promise<SymbolTable> {
+  const { elfClass, sections } = await readElfSections(handle, sizeBytes, name);
+  const symtab =
+    sections.find((s) => s.type === SHT_SYMTAB) ?? sections.find((s) => s.type === SHT_DYNSYM);
+  if (!symtab) {
+    throw elfError(
+      name,
+      'no symbol table (.symtab or .dynsym): the file looks stripped; load the unstripped image (e.g. xen-syms rather than xen.gz, vmlinux rather than bzImage)',
+    );
+  }
+  const strtab = sections[symtab.link];
+  if (!strtab || strtab.type !== SHT_STRTAB) {
+    throw elfError(
+      name,
+      `symbol table section ${symtab.index} links to section ${symtab.link}, which is not a string table`,
+    );
+  }
+  const L = SYM_LAYOUT[elfClass];
+  if (symtab.entsizeBytes !== BigInt(L.bytes)) {
+    throw elfError(name, `symbol entry size ${symtab.entsizeBytes} is not the ELF${elfClass} size ${L.bytes}`);
+  }
+  const read = async (s: SectionHeader, what: string): Promise<Uint8Array> => {
+    if (s.type === SHT_NOBITS) {
+      throw elfError(name, `the ${what} (section ${s.index}) has no contents in the file`);
+    }
+    if (s.offset + s.sizeBytes > sizeBytes) {
+      throw elfError(
+        name,
+        `truncated: the ${what} (section ${s.index}, ${s.sizeBytes} bytes at ${hex(s.offset)}) ends past the end of the file (${hex(sizeBytes)} bytes)`,
+      );
+    }
+    if (s.sizeBytes > BigInt(Number.MAX_SAFE_INTEGER)) {
+      throw elfError(name, `the ${what} claims an impossible size ${s.sizeBytes}`);
+    }
+    return readExactly(handle, s.offset, Number(s.sizeBytes), name);
+  };
+  const symBytes = await read(symtab, 'symbol table');
+  const strBytes = await read(strtab, 'string table');
+  const syms = parseSymbols(symBytes, strBytes, elfClass, name, opts.module ?? name, opts.bias ?? 0n, sections);
+  return SymbolTable.from(syms);
 }
 
 /** Decodes symbol entries, keeping the ones an address can usefully resolve to. */

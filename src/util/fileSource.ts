@@ -3,6 +3,15 @@ import { basename } from 'node:path';
 import { HyperFrameError } from './errors';
 import { hex } from './numbers';
 
+/**
+ * What the dump and ELF readers need of an open file: positional reads and a close. A FileHandle
+ * is one; bytes held in memory can be another (the fuzz tests read thousands of files a second).
+ */
+export interface PositionalFile {
+  read(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
+  close(): Promise<void>;
+}
+
 /** An open dump file: the handle for positional reads, and its size when opened. */
 export interface OpenedFile {
   handle: FileHandle;
@@ -56,7 +65,7 @@ export async function openDumpFile(path: string, what: string): Promise<OpenedFi
  * checked its size: that is reported as a bad file, not returned as partial data.
  */
 export async function readExactly(
-  handle: FileHandle,
+  handle: PositionalFile,
   offset: bigint,
   bytes: number,
   fileName: string,

@@ -85,11 +85,12 @@ export function registerByName(regs: Map<string, bigint>, name: string): bigint 
   const n = name.toLowerCase();
   const direct = regs.get(n);
   if (direct !== undefined) return direct;
-  for (const a of ALIASES[n] ?? []) {
+  // Own properties only: `constructor` or `toString` typed as a register name is not an alias.
+  for (const a of Object.hasOwn(ALIASES, n) ? ALIASES[n] : []) {
     const v = regs.get(a);
     if (v !== undefined) return v;
   }
-  const wide = LOW32[n];
+  const wide = Object.hasOwn(LOW32, n) ? LOW32[n] : undefined;
   if (wide !== undefined && regs.has(wide)) return regs.get(wide)! & 0xffff_ffffn;
   return undefined;
 }

@@ -27,6 +27,13 @@ const BINARY: Record<string, number> = {
 };
 const UNARY = 11;
 
+/**
+ * Bounds on what one expression may be. The parser and the evaluator recurse once per nesting
+ * level and per operand: without a bound, a few thousand '(' or '-' overflow the stack.
+ */
+const MAX_TOKENS = 1024;
+const MAX_NESTING = 128;
+
 /** Parses one expression (a small Pratt parser); errors name the column. */
 export function parseExpression(source: string): Expr {
   return new Parser(source).parseAll();
@@ -35,9 +42,13 @@ export function parseExpression(source: string): Expr {
 class Parser {
   private readonly tokens: Token[];
   private pos = 0;
+  private depth = 0;
 
   constructor(private readonly source: string) {
     this.tokens = tokenize(source);
+    if (this.tokens.length > MAX_TOKENS) {
+      throw this.error(`expression longer than ${MAX_TOKENS} tokens`, this.tokens[MAX_TOKENS]);
+    }
   }
 
   parseAll(): Expr {
@@ -79,6 +90,7 @@ class Parser {
   }
 
   private expr(minPower: number): Expr {
+    if (++this.depth > MAX_NESTING) throw this.error(`expression nested deeper than ${MAX_NESTING} levels`, this.peek());
     let left = this.prefix();
     for (;;) {
       const t = this.peek();
@@ -90,6 +102,7 @@ class Parser {
       const right = this.expr(power);
       left = { kind: 'binary', op: t.op as BinaryOp, left, right, column: t.column };
     }
+    this.depth--;
     return left;
   }
 
