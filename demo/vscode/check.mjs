@@ -118,7 +118,8 @@ async function xenFlow(page) {
   const title = await until('the frame editor did not open', async () => (await frame.locator('header .title').innerText()).trim(), 30_000);
   await until('the frame editor did not decode the table', async () => (await frame.locator('table.entries tr').count()) > 100, 20_000);
   await page.mouse.move(900, 20); // away from the tree: its tooltip would cover the view
-  await frame.locator('table.entries tr').nth(263).click(); // the header row, then entry 0…
+  // The header row, then entry 0…: click its index cell (a click on its link would follow it).
+  await frame.locator('table.entries tr').nth(263).locator('td.idx').click();
   say(`frame editor: ${title}, entry 262 selected`);
   await page.screenshot({ path: shot('frame') });
   say(`screenshot: ${shot('frame')}`);

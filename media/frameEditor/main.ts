@@ -205,7 +205,7 @@ function apply(h: { frame: bigint; table?: TableView; view: 'bytes' | 'table' },
   selectedEntry = 0;
   pendingNibble = undefined;
   vscode.postMessage({ type: 'showing', frame: hex(frame) });
-  if (view === 'table') void loadTable();
+  if (view === 'table') decodeAfresh();
   else scrollTo(selected);
   render();
 }
@@ -214,7 +214,7 @@ function setView(v: 'bytes' | 'table'): void {
   if (v === 'table' && !table) table = { mode: 'long4', level: 4, baseVa: '0x0' };
   view = v;
   if (history[historyAt]) history[historyAt] = { frame, table, view };
-  if (v === 'table') void loadTable();
+  if (v === 'table') decodeAfresh();
   render();
   main.focus();
 }
@@ -222,7 +222,7 @@ function setView(v: 'bytes' | 'table'): void {
 function setTable(t: TableView): void {
   table = t;
   if (history[historyAt]) history[historyAt] = { frame, table, view };
-  void loadTable();
+  decodeAfresh();
   render();
 }
 
@@ -349,6 +349,16 @@ async function loadTable(): Promise<void> {
   entryNotes = r.ok ? r.notes : undefined;
   if (!r.ok) toast(r.error, 'error');
   render();
+}
+
+/**
+ * Decodes the table anew for another frame, level or mode: until the answer comes the view says
+ * "decoding…" rather than show the old rows under the new header.
+ */
+function decodeAfresh(): void {
+  entries = undefined;
+  entryNotes = undefined;
+  void loadTable();
 }
 
 function follow(e: TableEntry, newTab: boolean): void {
