@@ -67,7 +67,7 @@ export function regionItem(r: XenRegion, layout: XenLayout): ItemText {
   const w = layout.mode === 'long4' ? 16 : 8;
   const slots = r.pml4 ? (r.pml4[0] === r.pml4[1] ? `slot ${r.pml4[0]}` : `slots ${r.pml4[0]}-${r.pml4[1]}`) : undefined;
   return {
-    label: `${r.start.toString(16).padStart(w, '0')} ${r.name}`,
+    label: `0x${r.start.toString(16).padStart(w, '0')} ${r.name}`,
     description: [sizeText(r.end - r.start), slots].filter(Boolean).join(' · '),
     tooltip: `${r.description}\n${h(r.start)}-${h(r.end - 1n)} (${sizeText(r.end - r.start)})${slots ? `, PML4 ${slots}` : ''}\n${r.source}`,
   };

@@ -76,7 +76,7 @@ describe.skipIf(unavailable)('the Xen views on Xen 4.17 with a PV dom0', () => {
     }, 60_000);
     expect(layout[0]).toBe(`Xen 4.17 x86_64  ${DEBIAN_XEN_4177.name}`);
     // The list is virtual: the rows on screen are the first regions, low to high.
-    expect(layout.slice(1, 4)).toEqual(['0000000000000000 guest  128 TiB · slots 0-255', '0000800000000000 non-canonical  16776960 TiB', 'ffff800000000000 ro-m2p  256 GiB · slot 256']);
+    expect(layout.slice(1, 4)).toEqual(['0x0000000000000000 guest  128 TiB · slots 0-255', '0x0000800000000000 non-canonical  16776960 TiB', '0xffff800000000000 ro-m2p  256 GiB · slot 256']);
     await vs.command('HyperFrame: Focus on P2M View');
     const p2m = await vs.until('no P2M summary', async () => (await vs.treeRows(view('P2M'))).find((r) => r.startsWith('P2M of d0')), 120_000);
     expect(p2m).toMatch(new RegExp(`^P2M of d0  ${q[0].nrPages} mapped · \\d+ identity · \\d+ missing$`));

@@ -29,12 +29,12 @@ describe('what the Xen views show', () => {
   it('Xen Layout: a region row', () => {
     const l = layoutFor();
     expect(regionItem(l.regions.find((r) => r.name === 'direct-map')!, l)).toEqual({
-      label: 'ffff830000000000 direct-map',
+      label: '0xffff830000000000 direct-map',
       description: '5 TiB · slots 262-271',
       tooltip: '1:1 direct mapping of all physical memory (offsets PDX-compressed)\n0xffff830000000000-0xffff87ffffffffff (5 TiB), PML4 slots 262-271\nxen/arch/x86/include/asm/config.h, Xen 4.17',
     });
     const pae = layoutFor({ arch: 'x86_32-pae' });
-    expect(regionItem(pae.regions[1], pae).label).toBe('f5800000 ro-m2p');
+    expect(regionItem(pae.regions[1], pae).label).toBe('0xf5800000 ro-m2p');
   });
 
   it("the Page Tables tree: Xen's slots 256-271 named, the pfn beside an MFN", () => {
