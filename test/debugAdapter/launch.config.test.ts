@@ -1,7 +1,10 @@
-/** The launch configuration checker and QEMU's -gdb argument, without a target. */
+/** The launch configuration checker, QEMU's -gdb argument and how QEMU is started, without a target. */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAttachConfig, parseLaunchConfig } from '../../src/debugAdapter/launchConfig';
-import { gdbEndpointInArgs } from '../../src/debugAdapter/qemuLauncher';
+import { gdbEndpointInArgs, spawnQemu } from '../../src/debugAdapter/qemuLauncher';
 
 describe('attach configuration', () => {
   it('fills the defaults', () => {
@@ -81,5 +84,20 @@ describe("QEMU's -gdb argument", () => {
 
   it('refuses one it cannot connect to', () => {
     expect(() => gdbEndpointInArgs(['-gdb', 'stdio'])).toThrow(/'-gdb stdio' is not tcp:HOST:PORT/);
+  });
+});
+
+describe('starting QEMU', () => {
+  it('passes each argument as one word to the program, never through a shell', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hyperframe-noshell-'));
+    const marker = join(dir, 'ran');
+    // node stands in for QEMU: it prints the arguments it was given. A shell would run the $( ) and `…`.
+    const hostile = [`$(touch ${marker})`, `\`touch ${marker}\``, `a; touch ${marker}`, 'two words', "it's"];
+    let out = '';
+    const q = await spawnQemu(process.execPath, ['-e', 'console.log(JSON.stringify(process.argv.slice(1)))', ...hostile, '-gdb', 'tcp:127.0.0.1:1'], (text) => (out += text));
+    await q.exited;
+    expect(JSON.parse(out.trim())).toEqual([...hostile, '-gdb', 'tcp:127.0.0.1:1']);
+    expect(existsSync(marker)).toBe(false);
+    rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -77,12 +77,7 @@ describe.skipIf(unavailable)('dumps in the Page Tables view', () => {
 
   it('Open With… the frame editor on a 4 GiB sparse image: only what is on screen is read', async () => {
     const { page } = vs;
-    await vs.command('View: Show Explorer');
-    const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'sparse-4g.raw' }).first();
-    await row.click({ button: 'right' });
-    await page.locator('.context-view .action-label', { hasText: 'Open With...' }).first().hover();
-    await page.keyboard.press('Enter');
-    await vs.answer('HyperFrame Frame Editor');
+    await vs.openWith('sparse-4g.raw', 'HyperFrame Frame Editor');
     const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
     const title = await vs.until('the frame editor did not open the image', async () => (await frame.locator('header .title').innerText()).trim(), 30_000);
     expect(title).toBe('Frame 0x0 · MFN 0x0');

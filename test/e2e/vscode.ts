@@ -56,6 +56,8 @@ export interface VsCodeOptions {
   settings?: Record<string, unknown>;
   /** Prefix of the screenshots this run saves. */
   name: string;
+  /** Opens the workspace untrusted (Restricted Mode) instead of with trust switched off. */
+  restricted?: boolean;
 }
 
 export class VsCode {
@@ -79,7 +81,8 @@ export class VsCode {
       writeFileSync(join(workspace, rel), text);
     }
     mkdirSync(join(userData, 'User'), { recursive: true });
-    writeFileSync(join(userData, 'User/settings.json'), JSON.stringify({ ...QUIET_SETTINGS, ...opts.settings }, null, 2));
+    const trust = opts.restricted ? { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never' } : {};
+    writeFileSync(join(userData, 'User/settings.json'), JSON.stringify({ ...QUIET_SETTINGS, ...trust, ...opts.settings }, null, 2));
     const env = { ...process.env, XDG_CONFIG_HOME: join(base, 'xdg/config'), XDG_DATA_HOME: join(base, 'xdg/data'), XDG_CACHE_HOME: join(base, 'xdg/cache'), XDG_STATE_HOME: join(base, 'xdg/state') };
     const common = ['--user-data-dir', userData, '--extensions-dir', extensions, '--disable-telemetry', '--disable-update-check'];
     execFileSync(NODE24, [CODE_SERVER, ...common, '--install-extension', vsixPath(), '--force'], { env, stdio: 'pipe' });
@@ -89,7 +92,7 @@ export class VsCode {
     const { openSync } = await import('node:fs');
     const out = openSync(log, 'w');
     // detached: its own process group, so that stop() ends the extension host, the adapter and QEMU too.
-    const server = spawn(NODE24, [CODE_SERVER, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, ...common, '--disable-workspace-trust', workspace], {
+    const server = spawn(NODE24, [CODE_SERVER, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, ...common, ...(opts.restricted ? [] : ['--disable-workspace-trust']), workspace], {
       env,
       detached: true,
       stdio: ['ignore', out, out],
@@ -202,6 +205,17 @@ export class VsCode {
     await page.mouse.move(x, box.y + box.height / 2);
     await page.mouse.move(x + 2, box.y + box.height / 2);
     return this.until(`no hover over ${text}`, async () => (await page.locator('.monaco-hover .hover-contents').allInnerTexts()).join('\n').trim() || undefined, 15_000);
+  }
+
+  /** Explorer → right click on `file` → Open With… → `editor` (e.g. 'HyperFrame Frame Editor'). */
+  async openWith(file: string, editor: string): Promise<void> {
+    const { page } = this;
+    await this.command('View: Show Explorer');
+    const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: file }).first();
+    await row.click({ button: 'right' });
+    await page.locator('.context-view .action-label', { hasText: 'Open With...' }).first().hover();
+    await page.keyboard.press('Enter');
+    await this.answer(editor);
   }
 
   /** Starts a launch configuration by name (Quick Open `debug NAME`). */

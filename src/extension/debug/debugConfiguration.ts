@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { trustNeededFor } from '../../shared/launchTrust';
 import { DEBUG_TYPE } from '../session/sessionClient';
 
 /** VS Code's "View Binary Data" opens memory in this extension, or tries to download it. */
@@ -16,6 +17,17 @@ export class HyperFrameConfigurations implements vscode.DebugConfigurationProvid
     }
     if (config.viewBinaryData === undefined) config.viewBinaryData = vscode.extensions.getExtension(HEX_EDITOR_ID) !== undefined;
     return config;
+  }
+
+  /** Last look before the session starts: in Restricted Mode, nothing that spawns or reads the host. */
+  resolveDebugConfigurationWithSubstitutedVariables(_folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): vscode.DebugConfiguration | undefined {
+    const why = vscode.workspace.isTrusted ? undefined : trustNeededFor(config);
+    if (!why) return config;
+    const manage = 'Manage Workspace Trust';
+    void vscode.window.showErrorMessage(`HyperFrame: '${config.name}' needs a trusted workspace: ${why}.`, manage).then((pick) => {
+      if (pick === manage) void vscode.commands.executeCommand('workbench.trust.manage');
+    });
+    return undefined; // cancels the session without opening launch.json
   }
 }
 
