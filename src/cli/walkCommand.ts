@@ -1,6 +1,6 @@
 import type { ParseArgsConfig } from 'node:util';
 import { describeQuery } from '../paging/walkQuery';
-import { patNote, WALK_FLAG_OPTIONS, WALK_OPTIONS_HELP, WALK_USAGE, WALK_VALUE_OPTIONS, walkChoice, type WalkChoice } from '../paging/walkOptions';
+import { patNote, WALK_FLAG_OPTIONS, WALK_OPTIONS_HELP, WALK_USAGE, WALK_VALUE_OPTIONS, walkChoice, type WalkChoice, walkRunOptions } from '../paging/walkOptions';
 import type { Target } from '../target/target';
 import { HyperFrameError } from '../util/errors';
 import { parseNumber } from '../util/numbers';
@@ -53,7 +53,7 @@ export async function walkCommand(argv: string[], io: CliIo): Promise<number> {
           {
             spec,
             mem: target.phys,
-            run: { query: choice.query, splitPa: choice.splitPa, pat: choice.pat, between: () => out.drained() },
+            run: { ...walkRunOptions(choice), between: () => out.drained() },
             leaves: choice.leaves,
             json: v.json === true,
             notes: head,

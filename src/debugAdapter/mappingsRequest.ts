@@ -1,7 +1,7 @@
 import { notesJson } from '../paging/json';
 import type { WalkNote } from '../paging/tableWalk';
 import { WalkFormat } from '../paging/walkFormat';
-import { patNote, walkChoice, type OptionValue } from '../paging/walkOptions';
+import { patNote, walkChoice, walkRunOptions, type OptionValue } from '../paging/walkOptions';
 import { runWalk } from '../paging/walkRun';
 import type { MappingsResult } from '../shared/dapRequests';
 import { HyperFrameError } from '../util/errors';
@@ -18,7 +18,7 @@ const CMD = 'hyperframe/mappings';
 
 /** The request's arguments under the walk options' names (`findAlias` is `--find-alias`). */
 function option(a: RequestArgs, name: string): OptionValue {
-  const v = name === 'find-alias' ? a.findAlias : name === 'split-pa' ? a.splitPa : a[name];
+  const v = name === 'find-alias' ? a.findAlias : name === 'split-pa' ? a.splitPa : name === 'expand-shared' ? a.expandShared : a[name];
   if (v === undefined || v === null) return undefined;
   if (typeof v === 'boolean' || typeof v === 'string') return v;
   if (typeof v === 'number') return String(v);
@@ -39,6 +39,7 @@ export async function mappingsRequest(a: RequestArgs, ctx: SessionContext, state
     (text, what) => numberArg({ v: text }, 'v', `${CMD} ${what}`, true),
   );
   const withLeaves = a.leaves === true || choice.leaves;
+  const budget = numberArg(a, 'sharedRewalkBudget', CMD);
   const limit = typeof a.maxLeaves === 'number' && a.maxLeaves > 0 ? Math.min(a.maxLeaves, MAX_LEAVES) : MAX_LEAVES;
   const fmt = new WalkFormat(spec.mode);
   const { splitPa } = choice;
@@ -50,7 +51,7 @@ export async function mappingsRequest(a: RequestArgs, ctx: SessionContext, state
     runWalk(
       spec,
       target.phys,
-      { query: choice.query, splitPa, pat: choice.pat, maxLeaves: limit },
+      { ...walkRunOptions(choice), maxLeaves: limit, ...(budget !== undefined ? { sharedRewalkBudget: Number(budget) } : {}) },
       {
         leaf: withLeaves ? (l) => void leaves.push(fmt.leafJson(l, splitPa)) : undefined,
         range: (r) => void ranges.push(fmt.rangeJson(r, splitPa)),
@@ -65,6 +66,6 @@ export async function mappingsRequest(a: RequestArgs, ctx: SessionContext, state
         pat: patNote(choice).json,
       };
   // WalkFormat writes the documented walk schema, which MappingsResult types.
-  const body = { mode: spec.mode, root: hex(spec.root), ...extra, ...(withLeaves ? { leaves } : {}), ranges, ...notesJson(notes) } as unknown as MappingsResult;
+  const body = { mode: spec.mode, root: hex(spec.root), ...extra, ...(withLeaves ? { leaves } : {}), ranges, ...notesJson(notes), rewalkedEntries: stats.rewalkedEntries, sharedNotWalked: stats.sharedNotWalked } as unknown as MappingsResult;
   return stats.truncatedAt === undefined ? body : { ...body, truncated: true, next: hex(stats.truncatedAt) };
 }

@@ -119,11 +119,14 @@ export function leafLine(l: LeafEvent, mode: PagingMode): string {
   return `${hex(l.va, vaDigits(mode))}  ${hex(l.pa, 16)}  ${pageSizeTag(l.size).padStart(4)}  ${permsText(l.perms, l.entry.fields.G === 1)}  ${entryName(mode, l.level)} ${hex(l.entry.raw, 16)}`;
 }
 
+/** What a shared line adds when the walk did not walk the subtree again. */
+export const NOT_WALKED = 'not walked again (re-walk budget spent)';
+
 /** The line `walk` prints for a self-map, a shared table, an unreadable table or a faulting entry. */
 export function walkNoteLine(e: WalkEvent, mode: PagingMode): string | undefined {
   const d = vaDigits(mode);
   if (e.kind === 'selfMap') return `self-map  ${hex(e.va, d)}-${hex(e.va + e.size - 1n, d)}  ${entryName(mode, e.level)} ${hex(e.entry.raw, 16)} -> table ${hex(e.targetPa)} (serves at level ${e.targetLevel}); not descended`;
-  if (e.kind === 'shared') return `shared    ${hex(e.va, d)}  level-${e.level} table ${hex(e.tablePa)} also reached from ${hex(e.firstVa, d)}`;
+  if (e.kind === 'shared') return `shared    ${hex(e.va, d)}  level-${e.level} table ${hex(e.tablePa)} also reached from ${hex(e.firstVa, d)}${e.notWalked !== undefined ? `; ${NOT_WALKED}` : ''}`;
   if (e.kind === 'unreadable') return `unread    ${hex(e.va, d)}-${hex(e.va + e.size - 1n, d)}  level-${e.level} table ${hex(e.tablePa)}: ${e.message}`;
   if (e.kind === 'bad') return `fault     ${hex(e.va, d)}-${hex(e.va + e.size - 1n, d)}  ${entryName(mode, e.level)} ${hex(e.entry.raw, 16)}: ${e.message}`;
   return undefined;

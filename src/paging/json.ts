@@ -62,7 +62,7 @@ export function noteJson(e: WalkNote): { section: NoteSection; value: Record<str
     case 'selfMap':
       return { section: 'selfMaps', value: { va: hex(e.va), size: Number(e.size), entry: hex(e.entry.raw), level: e.level, target: hex(e.targetPa), targetLevel: e.targetLevel } };
     case 'shared':
-      return { section: 'sharedTables', value: { va: hex(e.va), level: e.level, table: hex(e.tablePa), firstVa: hex(e.firstVa) } };
+      return { section: 'sharedTables', value: { va: hex(e.va), level: e.level, table: hex(e.tablePa), firstVa: hex(e.firstVa), ...(e.notWalked !== undefined ? { notWalked: Number(e.notWalked) } : {}) } };
     case 'bad':
       return { section: 'faults', value: { va: hex(e.va), size: Number(e.size), level: e.level, entry: hex(e.entry.raw), message: e.message } };
     case 'unreadable':

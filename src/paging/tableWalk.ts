@@ -63,7 +63,19 @@ export interface WalkWindow {
 export interface TableWalkOptions extends WalkWindow {
   /** IA32_PAT, for the memory type of leaves (default: its reset value). */
   pat?: bigint;
+  /**
+   * Entries the walk may visit again in shared subtrees (default SHARED_REWALK_BUDGET; Infinity
+   * walks every one). Past it, a table reached again is reported (`shared` with `notWalked`) but
+   * not walked: a walk then costs the distinct tables plus this budget, however the tables fan in.
+   */
+  sharedRewalkBudget?: number;
 }
+
+/**
+ * Linux's espfix walks ~65k entries again; tables made to fan in (every entry of every level on
+ * one table) would walk 512^4 leaves, an hour and a half. 2^24 entries is a second or two.
+ */
+export const SHARED_REWALK_BUDGET = 1 << 24;
 
 /** One table on the walk's path. */
 interface Frame {
@@ -128,6 +140,10 @@ export class TableWalk {
   /** Tables read from the source, and their bytes. */
   tablesRead = 0;
   bytesRead = 0;
+  /** Entries visited again in shared subtrees, and the subtrees left unwalked once the budget was spent. */
+  rewalkedEntries = 0;
+  sharedNotWalked = 0;
+  private readonly rewalkBudget: number;
   private readonly stack: Frame[] = [];
   /** Every paging-structure frame seen so far (by PA), with the level it serves at. */
   private readonly frameLevel = new Map<number, number>();
@@ -159,6 +175,7 @@ export class TableWalk {
     this.spec = resolveSpec(spec);
     const s = this.spec;
     this.rules = entryRules(s.mode, s.ctx, s.eptLevels, opts.pat);
+    this.rewalkBudget = opts.sharedRewalkBudget ?? SHARED_REWALK_BUDGET;
     const vaBits = s.geo.vaBits;
     this.fromVpn = opts.from === undefined ? -1 : this.vpnOf(opts.from);
     this.toVpn = opts.to === undefined ? Infinity : Number((rawVa(s.mode, vaBits, opts.to) + 0xfffn) >> 12n);
@@ -410,7 +427,8 @@ export class TableWalk {
   /**
    * A present table entry: the frame to descend into, or undefined after the note that says why
    * not (a self-map, a table that could not be read). A table reached again is noted as shared
-   * (at the top of the shared subtree only) and descended again.
+   * (at the top of the shared subtree only) and descended again, while the budget for walking
+   * shared tables again lasts; past it, noted and not descended.
    */
   private enter(f: Frame, i: number, vpn: number, lo: number, hi: number, rights: number, sink: WalkSink): Frame | undefined {
     const level = f.level;
@@ -424,6 +442,12 @@ export class TableWalk {
     }
     const key = child + (level - 1); // table PAs are 4 KiB aligned: the level fits below bit 12
     const first = this.visited.get(key);
+    if (first !== undefined && this.rewalkedEntries >= this.rewalkBudget) {
+      this.sharedNotWalked++;
+      const size = BigInt(cover) << 12n;
+      sink.note({ kind: 'shared', va: this.canonicalVa(vpn), level: level - 1, tablePa: BigInt(child), firstVa: this.canonicalVa(first), notWalked: size });
+      return undefined;
+    }
     // Only the top of a shared subtree is news; the tables below it are shared by consequence.
     if (first !== undefined && !f.underShared) {
       sink.note({ kind: 'shared', va: this.canonicalVa(vpn), level: level - 1, tablePa: BigInt(child), firstVa: this.canonicalVa(first) });
@@ -436,7 +460,9 @@ export class TableWalk {
       sink.note({ kind: 'unreadable', va: this.canonicalVa(vpn), size: BigInt(cover) << 12n, level: level - 1, tablePa: BigInt(child), message });
       return undefined;
     }
-    return this.open(child, level - 1, data, vpn, rights, f.underShared || first !== undefined);
+    const frame = this.open(child, level - 1, data, vpn, rights, f.underShared || first !== undefined);
+    if (first !== undefined) this.rewalkedEntries += frame.present.length;
+    return frame;
   }
 
   private finish(): void {

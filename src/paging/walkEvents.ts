@@ -38,6 +38,12 @@ export interface SharedTableEvent {
   tablePa: bigint;
   /** VA under which the walk first reached this table. */
   firstVa: bigint;
+  /**
+   * Set when the walk did not walk this table's subtree again (its budget for walking shared
+   * tables again was spent): the bytes of VA from `va` whose pages it does not list. They map
+   * what the subtree maps under `firstVa`, with this path's rights.
+   */
+  notWalked?: bigint;
 }
 
 /** A present entry the MMU would fault on (reserved bits, EPT misconfiguration): not descended. */

@@ -1,5 +1,5 @@
 import { hex } from '../util/numbers';
-import { walkNoteLine, vaDigits } from './format';
+import { NOT_WALKED, walkNoteLine, vaDigits } from './format';
 import type { PagingMode } from './modes';
 import { type RangeRecord, rangeRecord } from './rangeMerge';
 import type { WalkNote } from './tableWalk';
@@ -108,14 +108,15 @@ export class RangeLines {
 export function noteLines(notes: readonly WalkNote[], mode: PagingMode, line: (text: string) => void): void {
   const d = vaDigits(mode);
   const shared = new Folder<SharedTableEvent>(
-    (a, b) => a.level === b.level,
+    (a, b) => a.level === b.level && (a.notWalked === undefined) === (b.notWalked === undefined),
     (s, i) => Number((i === 0 ? s.va : i === 1 ? s.tablePa : s.firstVa) >> 12n),
     (first, count, steps, last) => {
       if (count === 1) return line(walkNoteLine(first, mode)!);
       const [, tableStep, firstStep] = steps!;
       const tables = tableStep === 0 ? `table ${hex(first.tablePa)}` : `tables ${hex(first.tablePa)}.. (${tableStep > 0 ? '+' : '-'}${hex(BigInt(Math.abs(tableStep)) << 12n)} each)`;
       const from = firstStep === 0 ? hex(first.firstVa, d) : `${hex(first.firstVa, d)}.. (${firstStep > 0 ? '+' : '-'}${hex(BigInt(Math.abs(firstStep)) << 12n)} each)`;
-      line(`shared    ${hex(first.va, d)}; x${count} every ${hex(BigInt(steps![0]) << 12n)} to ${hex(BigInt(last) << 12n, d)}  level-${first.level} ${tables} also reached from ${from}`);
+      const skipped = first.notWalked !== undefined ? `; ${NOT_WALKED}` : '';
+      line(`shared    ${hex(first.va, d)}; x${count} every ${hex(BigInt(steps![0]) << 12n)} to ${hex(BigInt(last) << 12n, d)}  level-${first.level} ${tables} also reached from ${from}${skipped}`);
     },
   );
   for (const n of notes) {

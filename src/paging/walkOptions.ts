@@ -1,7 +1,9 @@
 import { HyperFrameError } from '../util/errors';
 import { hex } from '../util/numbers';
 import { PAT_AT_RESET } from './memoryType';
+import { SHARED_REWALK_BUDGET } from './tableWalk';
 import { FILTER_TOKENS, parseFilter, parseVaRange, type WalkQuery } from './walkQuery';
+import type { WalkRunOptions } from './walkRun';
 
 /**
  * The options of `walk`, one vocabulary for the CLI and the Debug Console (and `search`, which
@@ -9,10 +11,10 @@ import { FILTER_TOKENS, parseFilter, parseVaRange, type WalkQuery } from './walk
  * splits its own words; this module reads the values, with a number reader of the front end's
  * (plain numbers in the CLI, expressions in the Debug Console).
  */
-export const WALK_FLAG_OPTIONS = ['leaves', 'split-pa'] as const;
+export const WALK_FLAG_OPTIONS = ['leaves', 'split-pa', 'expand-shared'] as const;
 export const WALK_VALUE_OPTIONS = ['filter', 'range', 'from', 'to', 'has', 'find-alias', 'pat'] as const;
 
-export const WALK_USAGE = '[--leaves] [--split-pa] [--filter w|x|ro|u|s|wb|uc[,…]] [--range FROM-TO] [--from VA] [--to VA] [--has VA] [--find-alias PA] [--pat IA32_PAT]';
+export const WALK_USAGE = '[--leaves] [--split-pa] [--expand-shared] [--filter w|x|ro|u|s|wb|uc[,…]] [--range FROM-TO] [--from VA] [--to VA] [--has VA] [--find-alias PA] [--pat IA32_PAT]';
 
 export const WALK_OPTIONS_HELP = `  Ranges merge pages contiguous in VA with the same rights, G and memory type (as QEMU's info mem);
   a '*' after the PA and "PA in N runs" mark a range whose PA is not contiguous.
@@ -22,7 +24,9 @@ export const WALK_OPTIONS_HELP = `  Ranges merge pages contiguous in VA with the
   --range FROM-TO only this VA window (TO inclusive; FROM..TO also), or --from VA / --to VA (TO exclusive)
   --has VA        only the range holding VA
   --find-alias PA every page that maps PA (the reverse map; one line per page)
-  --pat VALUE     the guest's IA32_PAT for the memory types (default: its reset value)`;
+  --pat VALUE     the guest's IA32_PAT for the memory types (default: its reset value)
+  --expand-shared walk a shared table's subtree again however often it is reached (by default the
+                  walk stops walking them again after ${SHARED_REWALK_BUDGET.toLocaleString('en-US')} entries and says where)`;
 
 /** A walk option as the front end parsed it: a value (or several), a flag, or absent. */
 export type OptionValue = string | readonly string[] | boolean | undefined;
@@ -31,8 +35,15 @@ export interface WalkChoice {
   query: WalkQuery;
   splitPa: boolean;
   leaves: boolean;
+  /** No budget for walking shared subtrees again. */
+  expandShared: boolean;
   /** IA32_PAT when given; undefined means its reset value. */
   pat?: bigint;
+}
+
+/** What a walk pass takes from the options. */
+export function walkRunOptions(choice: WalkChoice): WalkRunOptions {
+  return { query: choice.query, splitPa: choice.splitPa, expandShared: choice.expandShared, ...(choice.pat !== undefined ? { pat: choice.pat } : {}) };
 }
 
 function texts(v: OptionValue): string[] {
@@ -74,6 +85,7 @@ export async function walkChoice(get: (name: string) => OptionValue, value: (tex
   return {
     query,
     splitPa: get('split-pa') === true,
+    expandShared: get('expand-shared') === true,
     // The reverse map names pages, not ranges.
     leaves: get('leaves') === true || alias !== undefined,
     ...(pat !== undefined ? { pat } : {}),

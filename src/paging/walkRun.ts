@@ -14,6 +14,10 @@ export interface WalkRunOptions {
   maxLeaves?: number;
   /** Runs between batches of tables (a writer waiting for its reader). */
   between?: () => Promise<void> | undefined;
+  /** Walk shared subtrees again however often they are reached (no re-walk budget). */
+  expandShared?: boolean;
+  /** Entries the walk may visit again in shared subtrees (default SHARED_REWALK_BUDGET). */
+  sharedRewalkBudget?: number;
 }
 
 /** What one pass receives: leaves kept by the query, the ranges they merge into, and the notes. */
@@ -31,6 +35,9 @@ export interface WalkStats {
   bytesRead: number;
   /** The VA of the first leaf left out by `maxLeaves`. */
   truncatedAt?: bigint;
+  /** Entries visited again in shared subtrees; subtrees reported but not walked again (the budget was spent). */
+  rewalkedEntries: number;
+  sharedNotWalked: number;
 }
 
 function noteSpan(n: WalkNote): [bigint, bigint] | undefined {
@@ -45,8 +52,8 @@ function noteSpan(n: WalkNote): [bigint, bigint] | undefined {
  */
 export async function runWalk(spec: PagingSpec, mem: PhysMem, opts: WalkRunOptions, h: WalkHandlers): Promise<WalkStats> {
   const q = opts.query ?? {};
-  const walk = new TableWalk(spec, mem, { from: q.from, to: q.to, pat: opts.pat });
-  const stats: WalkStats = { leaves: 0, ranges: 0, tablesRead: 0, bytesRead: 0 };
+  const walk = new TableWalk(spec, mem, { from: q.from, to: q.to, pat: opts.pat, sharedRewalkBudget: opts.expandShared ? Infinity : opts.sharedRewalkBudget });
+  const stats: WalkStats = { leaves: 0, ranges: 0, tablesRead: 0, bytesRead: 0, rewalkedEntries: 0, sharedNotWalked: 0 };
   const test = leafTest(q);
   const hasVpn = q.has === undefined ? undefined : walk.vpnOf(q.has);
   let found = false;
@@ -103,5 +110,7 @@ export async function runWalk(spec: PagingSpec, mem: PhysMem, opts: WalkRunOptio
   merger?.finish();
   stats.tablesRead = walk.tablesRead;
   stats.bytesRead = walk.bytesRead;
+  stats.rewalkedEntries = walk.rewalkedEntries;
+  stats.sharedNotWalked = walk.sharedNotWalked;
   return stats;
 }

@@ -47,5 +47,6 @@ export async function walkTextBody(spec: PagingSpec, mem: PhysMem, run: WalkRunO
 /** "long4, root 0x100000: 36 pages in 8 ranges". */
 export function walkSummary(spec: PagingSpec, stats: WalkStats & { folded?: number }): string {
   const folded = stats.folded ? ` (${stats.folded} of them in repeat lines)` : '';
-  return `${spec.mode}, root ${hex(spec.root)}: ${stats.leaves} pages in ${stats.ranges} ranges${folded}`;
+  const unwalked = stats.sharedNotWalked ? `; ${stats.sharedNotWalked} shared subtrees not walked again, their pages not counted (the 'shared … not walked again' lines; --expand-shared walks them all)` : '';
+  return `${spec.mode}, root ${hex(spec.root)}: ${stats.leaves} pages in ${stats.ranges} ranges${folded}${unwalked}`;
 }

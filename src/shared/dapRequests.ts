@@ -215,6 +215,13 @@ export interface MappingsArgs {
   findAlias?: AddressArg;
   /** The guest's IA32_PAT for memory types (default: its reset value). */
   pat?: AddressArg;
+  /** Walk shared subtrees again however often they are reached. */
+  expandShared?: boolean;
+  /**
+   * Entries this walk may still visit again in shared subtrees (default 2^24): a walk read in pages
+   * passes on what the pages before it left (`rewalkedEntries` of each answer).
+   */
+  sharedRewalkBudget?: number;
 }
 
 /** A memory type from PAT/PCD/PWT under IA32_PAT. */
@@ -255,9 +262,13 @@ export interface MappingsResult {
   leaves?: LeafInfo[];
   ranges: RangeInfo[];
   selfMaps: { va: Hex; size: number; entry: Hex; level: number; target: Hex; targetLevel: number }[];
-  sharedTables: { va: Hex; level: number; table: Hex; firstVa: Hex }[];
+  /** `notWalked`: bytes of VA from `va` not walked again (the re-walk budget was spent). */
+  sharedTables: { va: Hex; level: number; table: Hex; firstVa: Hex; notWalked?: number }[];
   faults: { va: Hex; size: number; level: number; entry: Hex; message: string }[];
   unreadable: { va: Hex; size: number; level: number; table: Hex; message: string }[];
+  /** Entries visited again in shared subtrees, and the subtrees left unwalked once the budget was spent. */
+  rewalkedEntries: number;
+  sharedNotWalked: number;
   /** Set when `maxLeaves` cut the walk: pass `next` as `from` to go on. */
   truncated?: boolean;
   next?: Hex;

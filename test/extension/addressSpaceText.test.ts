@@ -5,7 +5,7 @@ import type { MappingsResult, RangeInfo } from '../../src/shared/dapRequests';
 const hex = (v: bigint): string => `0x${v.toString(16)}`;
 
 function page(ranges: RangeInfo[], extra: Partial<MappingsResult> = {}): MappingsResult {
-  return { mode: 'long4', root: '0x1000', ranges, selfMaps: [], sharedTables: [], faults: [], unreadable: [], ...extra };
+  return { mode: 'long4', root: '0x1000', ranges, selfMaps: [], sharedTables: [], faults: [], unreadable: [], rewalkedEntries: 0, sharedNotWalked: 0, ...extra };
 }
 
 function range(va: bigint, pa: bigint, pages: number, more: Partial<RangeInfo> = {}): RangeInfo {
@@ -74,6 +74,17 @@ describe('the Address Space document', () => {
     expect(lines).toContain('# physical memory: QEMU guest RAM via shared file');
     expect(lines).toContain('# memory types: IA32_PAT 0x0007040600070406 (reset value)');
     expect(lines.at(-1)).toBe('shared    0xffffff3f00200000; x511 every 0x200000 to 0xffffff3f3fe00000  level-1 table 0x4854000 also reached from 0xffffff3f00000000');
+  });
+
+  it('says which shared subtrees the walk did not walk again, apart from those it did', () => {
+    const again = [1, 2, 3].map((i) => ({ va: hex(BigInt(i) << 21n), level: 1, table: '0x4000', firstVa: '0x0' }));
+    const skipped = [4, 5, 6].map((i) => ({ va: hex(BigInt(i) << 21n), level: 1, table: '0x4000', firstVa: '0x0', notWalked: 0x200000 }));
+    const lines = addressSpaceText('t', walkOf(page([], { sharedTables: again }), page([], { sharedTables: skipped, sharedNotWalked: 3 })), false);
+    expect(lines).toContain("# 3 shared subtrees not walked again, their pages not counted: the 'shared … not walked again (re-walk budget spent)' lines (hyperframe walk --expand-shared walks them all)");
+    expect(lines.slice(-2)).toEqual([
+      'shared    0x0000000000200000; x3 every 0x200000 to 0x0000000000600000  level-1 table 0x4000 also reached from 0x0000000000000000',
+      'shared    0x0000000000800000; x3 every 0x200000 to 0x0000000000c00000  level-1 table 0x4000 also reached from 0x0000000000000000; not walked again (re-walk budget spent)',
+    ]);
   });
 
   it('with splitPa keeps ranges of one page size contiguous in PA, in the shape of old', () => {

@@ -3,7 +3,7 @@ import { decodeEptp } from '../../paging/ept';
 import { entryLines, eptpLines, levelGuessLine, translationLines } from '../../paging/format';
 import { translateReport } from '../../paging/translationReport';
 import { checkedMaxPhysBits, parseMode, type PagingMode } from '../../paging/modes';
-import { patNote, WALK_FLAG_OPTIONS, WALK_USAGE, WALK_VALUE_OPTIONS, walkChoice } from '../../paging/walkOptions';
+import { patNote, WALK_FLAG_OPTIONS, WALK_USAGE, WALK_VALUE_OPTIONS, walkChoice, walkRunOptions } from '../../paging/walkOptions';
 import { describeQuery } from '../../paging/walkQuery';
 import { walkTextBody } from '../../paging/walkText';
 import { HyperFrameError } from '../../util/errors';
@@ -68,7 +68,7 @@ export async function walkCommand(rest: string, env: ReplEnv): Promise<string[]>
   const body: string[] = [];
   let more = 0;
   const sink = { line: (t: string) => void (body.length < limit ? body.push(t) : more++) };
-  const run = { query: choice.query, splitPa: choice.splitPa, pat: choice.pat };
+  const run = walkRunOptions(choice);
   const stats = await target.physicalBatch(() => walkTextBody(spec, target.phys, run, choice.leaves, sink));
   const query = describeQuery(choice.query);
   const head = [`# vCPU ${env.vcpu}: ${paging.reason}: ${stats.leaves} pages in ${stats.ranges} ranges${query ? `; only ${query}` : ''}`];

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { SHARED_REWALK_BUDGET } from '../../paging/tableWalk';
 import type { MappingsArgs } from '../../shared/dapRequests';
 import type { TrackedSession } from '../session/sessionTracker';
 import { addPage, addressSpaceText, emptyWalk, rangeLinks } from './addressSpaceText';
@@ -27,8 +28,11 @@ export async function showAddressSpace(docs: ReadOnlyDocuments, space: SpaceToSh
       let from: string | undefined;
       let walk: ReturnType<typeof emptyWalk> | undefined;
       let pages = 0;
+      // One budget for walking shared tables again over the whole walk, not one per page.
+      let budget = SHARED_REWALK_BUDGET;
       for (;;) {
-        const page = await client.request('hyperframe/mappings', { ...space.args, ...(from ? { from } : {}), maxLeaves: LEAVES_PER_PAGE, splitPa });
+        const page = await client.request('hyperframe/mappings', { ...space.args, ...(from ? { from } : {}), maxLeaves: LEAVES_PER_PAGE, splitPa, sharedRewalkBudget: budget });
+        budget = Math.max(0, budget - page.rewalkedEntries);
         walk ??= emptyWalk(page.mode, page.root);
         addPage(walk, page, splitPa);
         pages += page.ranges.reduce((n, r) => n + r.pages, 0);

@@ -3,7 +3,7 @@
  * `hyperframe walk` writes them. The walk arrives in pages (`hyperframe/mappings` with `maxLeaves`
  * and `next`); ranges cut at a page's edge are joined again here. Pure: no `vscode`.
  */
-import { sizeText } from '../../paging/format';
+import { NOT_WALKED, sizeText } from '../../paging/format';
 import { Folder } from '../../paging/walkFold';
 import { pagesSizeText } from '../../paging/walkFormat';
 import type { MappingsResult, PagingModeName, RangeInfo } from '../../shared/dapRequests';
@@ -114,15 +114,16 @@ function rangeLines(ranges: readonly RangeInfo[], mode: PagingModeName, line: (t
 function sharedLines(shared: SpaceWalk['sharedTables'], mode: PagingModeName, line: (t: string) => void): void {
   const d = vaDigits(mode);
   const folder = new Folder<SpaceWalk['sharedTables'][number]>(
-    (a, b) => a.level === b.level,
+    (a, b) => a.level === b.level && (a.notWalked === undefined) === (b.notWalked === undefined),
     (s, i) => pageNumber(i === 0 ? s.va : i === 1 ? s.table : s.firstVa),
     (first, count, steps: Steps, lastVpn) => {
-      const tail = `level-${first.level} table ${first.table} also reached from ${pad(first.firstVa, d)}`;
+      const skipped = first.notWalked !== undefined ? `; ${NOT_WALKED}` : '';
+      const tail = `level-${first.level} table ${first.table} also reached from ${pad(first.firstVa, d)}${skipped}`;
       if (count === 1) return line(`shared    ${pad(first.va, d)}  ${tail}`);
       const [, tableStep, firstStep] = steps!;
       const tables = tableStep === 0 ? `table ${first.table}` : `tables ${first.table}.. (${step(tableStep)} each)`;
       const from = firstStep === 0 ? pad(first.firstVa, d) : `${pad(first.firstVa, d)}.. (${step(firstStep)} each)`;
-      line(`shared    ${pad(first.va, d)}; x${count} every ${step(steps![0]).slice(1)} to ${pad(BigInt(lastVpn) << 12n, d)}  level-${first.level} ${tables} also reached from ${from}`);
+      line(`shared    ${pad(first.va, d)}; x${count} every ${step(steps![0]).slice(1)} to ${pad(BigInt(lastVpn) << 12n, d)}  level-${first.level} ${tables} also reached from ${from}${skipped}`);
     },
   );
   for (const s of shared) folder.push(s);
@@ -139,6 +140,7 @@ export function addressSpaceText(title: string, walk: SpaceWalk, splitPa: boolea
   const body: string[] = [];
   const push = (t: string): void => void body.push(t);
   const folded = rangeLines(walk.ranges, walk.mode, push);
+  const unwalked = walk.sharedTables.filter((s) => s.notWalked !== undefined).length;
   for (const s of walk.selfMaps) push(`self-map  ${pad(s.va, d)}-${pad(BigInt(s.va) + BigInt(s.size) - 1n, d)}  entry ${s.entry} -> table ${s.target} (serves at level ${s.targetLevel}); not descended`);
   sharedLines(walk.sharedTables, walk.mode, push);
   for (const f of walk.faults) push(`fault     ${pad(f.va, d)}-${pad(BigInt(f.va) + BigInt(f.size) - 1n, d)}  entry ${f.entry}: ${f.message}`);
@@ -146,6 +148,7 @@ export function addressSpaceText(title: string, walk: SpaceWalk, splitPa: boolea
   return [
     `# ${title}`,
     `# ${walk.mode}, root ${walk.root}: ${pages} pages in ${walk.ranges.length} ranges${folded ? ` (${folded} of them in repeat lines)` : ''}, ${how}`,
+    ...(unwalked ? [`# ${unwalked} shared subtrees not walked again, their pages not counted: the 'shared … ${NOT_WALKED}' lines (hyperframe walk --expand-shared walks them all)`] : []),
     ...(walk.physicalMemory ? [`# physical memory: ${walk.physicalMemory}`] : []),
     ...(walk.pat ? [`# memory types: IA32_PAT ${pad(walk.pat.value, 16)} (${walk.pat.source})`] : []),
     `# flags: R W X U G — effective rights over every level (- where denied), G = global`,
