@@ -2,8 +2,9 @@
  * The page walkers over tables built to hurt: cycles, entries pointing back at their own table or
  * at a table of another level, every entry of a table pointing at one child, reserved bits, raw
  * garbage, frames missing from memory. Every walk ends; table reads are bounded by the distinct
- * tables times the levels (a table is read once per level it serves at); the streaming walk, the
- * event walk and translate agree on every leaf.
+ * tables times the levels (a table is read once per level it serves at), entries visited by those
+ * plus the budget for walking shared tables again; the streaming walk, the event walk and translate
+ * agree on every leaf.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -13,6 +14,7 @@ import { entriesAt, geometry, type PagingMode } from '../../src/paging/modes';
 import type { PagingSpec } from '../../src/paging/spec';
 import type { LeafEvent, WalkEvent } from '../../src/paging/walkEvents';
 import { translate } from '../../src/paging/translate';
+import { TableWalk } from '../../src/paging/tableWalk';
 import { runWalk } from '../../src/paging/walkRun';
 import { HyperFrameError } from '../../src/util/errors';
 import { fuzzParams, onlyTypedAsync, within } from './fuzzRuns';
@@ -148,6 +150,24 @@ describe('page walkers under fuzzing', () => {
         expect(stats.leaves).toBeLessThanOrEqual(LEAF_CAP);
         // Every leaf, note and range stands for an entry the walk met.
         expect(stats.ranges).toBeLessThanOrEqual(stats.leaves);
+      }),
+      fuzzParams(1000),
+    );
+  });
+
+  it('ends every uncapped walk after the distinct tables plus the re-walk budget, however many tables fan out', async () => {
+    const budget = 4096;
+    // Any table may fan out here (the universe above allows one: two under each other are 512^2 leaves per PT).
+    const fanning = universe.chain((u) => fc.array(fc.boolean(), { minLength: u.tables.length, maxLength: u.tables.length }).map((f) => ({ ...u, tables: u.tables.map((t, i) => ({ ...t, fanOut: f[i] })) })));
+    await fc.assert(
+      fc.asyncProperty(fanning, async (u) => {
+        let visits = 0;
+        const walk = new TableWalk(specOf(u), build(u), { sharedRewalkBudget: budget });
+        await within(10_000, walk.all({ leaf: () => void visits++, note: () => void visits++ }), 'the walk');
+        const perTable = entriesAt(u.mode, 4);
+        // First walks: each table once per level it serves at; again: the budget and the table that crossed it.
+        expect(walk.rewalkedEntries).toBeLessThanOrEqual(budget + perTable);
+        expect(visits).toBeLessThanOrEqual(u.tables.length * geometry(u.mode).topLevel * perTable + budget + perTable);
       }),
       fuzzParams(1000),
     );
