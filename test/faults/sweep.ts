@@ -179,7 +179,7 @@ const OUTCOMES: Outcome[] = ['same result', 'clear error', 'WRONG RESULT', 'cras
 
 export function tabulate(trials: Trial[]): { table: string; summary: string } {
   const kinds = [...new Set(trials.map((t) => t.fault.kind))] as FaultKind[];
-  const cols = [...OUTCOMES, 'rejections', 'paused', 'physical'];
+  const cols = [...OUTCOMES, 'rejections', 'paused', 'physical', 'mean ms'];
   const lines = [`${'fault'.padEnd(10)}${cols.map((c) => c.padStart(14)).join('')}`];
   for (const k of kinds) {
     const ts = trials.filter((t) => t.fault.kind === k);
@@ -188,6 +188,7 @@ export function tabulate(trials: Trial[]): { table: string; summary: string } {
       ts.reduce((n, t) => n + t.unhandledRejections, 0),
       ts.filter((t) => t.leftPaused).length,
       ts.filter((t) => t.leftPhysical).length,
+      Math.round(ts.reduce((n, t) => n + t.ms, 0) / ts.length),
     ];
     lines.push(`${k.padEnd(10)}${cells.map((c) => String(c).padStart(14)).join('')}`);
   }
