@@ -252,11 +252,27 @@ export class GdbClient {
       await attempt(() => this.bps.removeAll());
       const pid = this.lastStop?.kind === 'signal' ? this.lastStop.thread?.pid : undefined;
       const packet = this.features.multiprocess ? `D;${(pid ?? 1).toString(16)}` : 'D';
-      await attempt(async () => expectOk(packet, await this.connection.request(packet), `detaching (${packet})`));
+      await attempt(() => this.sendDetach(packet));
     } finally {
       this.connection.close('detached');
     }
     if (first) throw first;
+  }
+
+  /**
+   * `D`, answered by `OK`; or by the stub hanging up, which is how gdbsx detaches: it lets the
+   * domain run, exits and closes the connection without a reply.
+   */
+  private async sendDetach(packet: string): Promise<void> {
+    let reply: string;
+    this.connection.expectHangUp();
+    try {
+      reply = await this.connection.request(packet);
+    } catch (e) {
+      if (this.connection.hungUpOnDetach) return;
+      throw e;
+    }
+    expectOk(packet, reply, `detaching (${packet})`);
   }
 
   /** Closes without `D`: the stub keeps the target stopped. Physical mode is still switched off. */

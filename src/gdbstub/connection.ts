@@ -139,6 +139,8 @@ export class GdbConnection {
   private address: { host: string; port: number } | undefined;
   private readonly timeoutMs: number;
   private readonly maxRetries: number;
+  /** Set by expectHangUp(): the stub closing the socket is the end of the session. */
+  private hangUpExpected = false;
 
   constructor(
     private readonly socket: net.Socket,
@@ -153,7 +155,11 @@ export class GdbConnection {
       for (const ev of this.decoder.push(chunk)) this.onEvent(ev);
     });
     socket.on('error', (err) => this.shutdown(new HyperFrameError('DISCONNECTED', `connection to ${peer} lost: ${err.message}`)));
-    socket.on('close', () => this.shutdown(new HyperFrameError('DISCONNECTED', `connection to ${peer} closed by the stub`)));
+    socket.on('close', () => {
+      // After a detach, a stub that hangs up (gdbsx exits) has ended the session, not lost it.
+      if (this.hangUpExpected) this.shutdown(new HyperFrameError('DISCONNECTED', `${peer} closed the connection on detach`), false);
+      else this.shutdown(new HyperFrameError('DISCONNECTED', `connection to ${peer} closed by the stub`));
+    });
   }
 
   static connect(host: string, port: number, options: ConnectionOptions & { connectTimeoutMs?: number } = {}): Promise<GdbConnection> {
@@ -190,6 +196,16 @@ export class GdbConnection {
 
   get closed(): boolean {
     return this.closeError !== undefined;
+  }
+
+  /** From now on (a `D` is on its way), the stub closing the connection is a clean end, not a loss. */
+  expectHangUp(): void {
+    this.hangUpExpected = true;
+  }
+
+  /** True once the stub closed the connection after expectHangUp(). */
+  get hungUpOnDetach(): boolean {
+    return this.hangUpExpected && this.closed && !this.lostError;
   }
 
   /** Why the connection ended, when we did not end it (undefined while open or after close()). */
