@@ -261,16 +261,18 @@ export class GdbClient {
 
   /**
    * `D`, answered by `OK`; or by the stub hanging up, which is how gdbsx detaches: it lets the
-   * domain run, exits and closes the connection without a reply.
+   * domain run, exits and closes the connection without a reply. A hang-up may also be a link cut
+   * before the `D` arrived: a new connection then detaches again (where nothing listens any more,
+   * as after gdbsx, that costs one refused connect).
    */
   private async sendDetach(packet: string): Promise<void> {
     let reply: string;
-    this.connection.expectHangUp();
     try {
       reply = await this.connection.request(packet);
     } catch (e) {
-      if (this.connection.hungUpOnDetach) return;
-      throw e;
+      if (!this.connection.hungUp) throw e;
+      await resumeAfterLoss(this.connection, this.options.timeoutMs);
+      return;
     }
     expectOk(packet, reply, `detaching (${packet})`);
   }

@@ -139,8 +139,8 @@ export class GdbConnection {
   private address: { host: string; port: number } | undefined;
   private readonly timeoutMs: number;
   private readonly maxRetries: number;
-  /** Set by expectHangUp(): the stub closing the socket is the end of the session. */
-  private hangUpExpected = false;
+  /** The other end closed the socket (not a timeout, not a garbled exchange, not us). */
+  private peerHungUp = false;
 
   constructor(
     private readonly socket: net.Socket,
@@ -156,9 +156,8 @@ export class GdbConnection {
     });
     socket.on('error', (err) => this.shutdown(new HyperFrameError('DISCONNECTED', `connection to ${peer} lost: ${err.message}`)));
     socket.on('close', () => {
-      // After a detach, a stub that hangs up (gdbsx exits) has ended the session, not lost it.
-      if (this.hangUpExpected) this.shutdown(new HyperFrameError('DISCONNECTED', `${peer} closed the connection on detach`), false);
-      else this.shutdown(new HyperFrameError('DISCONNECTED', `connection to ${peer} closed by the stub`));
+      if (!this.closeError) this.peerHungUp = true;
+      this.shutdown(new HyperFrameError('DISCONNECTED', `connection to ${peer} closed by the stub`));
     });
   }
 
@@ -198,14 +197,9 @@ export class GdbConnection {
     return this.closeError !== undefined;
   }
 
-  /** From now on (a `D` is on its way), the stub closing the connection is a clean end, not a loss. */
-  expectHangUp(): void {
-    this.hangUpExpected = true;
-  }
-
-  /** True once the stub closed the connection after expectHangUp(). */
-  get hungUpOnDetach(): boolean {
-    return this.hangUpExpected && this.closed && !this.lostError;
+  /** True once the stub (or something between) closed the connection before we did. */
+  get hungUp(): boolean {
+    return this.peerHungUp;
   }
 
   /** Why the connection ended, when we did not end it (undefined while open or after close()). */

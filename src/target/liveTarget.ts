@@ -121,6 +121,7 @@ export class LiveTarget implements Target {
     if (!this.pendingResume) {
       const list = await this.client.threads(true);
       this.threadIds = list.map((t) => t.id);
+      if (list.length === 0) return [{ id: 0, name: 'CPU 0' }]; // no threads (Xen's own stub): the CPU that stopped
       return list.map((t, id) => {
         const halted = /halted/i.test(t.extraInfo ?? '');
         return { id, name: `CPU ${id}${halted ? ' (halted)' : ''}`, state: halted ? 'halted' : undefined };
