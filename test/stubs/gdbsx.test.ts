@@ -74,6 +74,24 @@ describe('gdbsx -a DOMID 64 (test server modelled on tools/debugger/gdbsx, RELEA
     expect(await vmStatus(g)).toBe('VM status: running');
   });
 
+  it('run control: c unpauses the domain, 0x03 is not heard, xl pause stops it with T02thread:0;', async () => {
+    sx = await GdbsxModel.start(g.gdbPort);
+    const c = await GdbClient.connect('127.0.0.1', sx.port, { timeoutMs: 3000 });
+    try {
+      const stopped = c.resume({ thread: { tid: 1 } });
+      await expect.poll(() => vmStatus(g)).toBe('VM status: running');
+      await expect(c.interruptAndWait(300)).rejects.toThrow(/did not stop within 300 ms of an interrupt/);
+      await sx.pauseDomain();
+      expect(await stopped).toMatchObject({ kind: 'signal', signal: 2, thread: { tid: 0 } });
+      expect(sx.received).toEqual(expect.arrayContaining(['vCont?', 'Hc1', 'c']));
+      expect(await vmStatus(g)).toBe('VM status: paused');
+    } finally {
+      await c.detach();
+    }
+    await sx.whenExited();
+    expect(await vmStatus(g)).toBe('VM status: running');
+  });
+
   it('walk without --root: one line naming the options; the domain runs afterwards', async () => {
     sx = await GdbsxModel.start(g.gdbPort);
     const r = await cli('walk', '--target', `127.0.0.1:${sx.port}`, '--physical', 'identity');

@@ -87,4 +87,29 @@ describe("Xen's own gdbstub (test server modelled on xen/common/gdbstub.c, RELEA
     expect(xen.violations).toEqual([]);
     expect(await vmStatus(g)).toBe('VM status: running');
   });
+
+  it('run control: c runs Xen, 0x03 is not heard, console text comes as O packets, the % key stops it with S05', async () => {
+    await xen.trap();
+    const c = await GdbClient.connect('127.0.0.1', xen.port, { timeoutMs: 3000 });
+    const consoleText: string[] = [];
+    c.on('console', (t) => consoleText.push(t));
+    try {
+      const stopped = c.resume();
+      await expect.poll(() => vmStatus(g)).toBe('VM status: running');
+      await expect(c.interruptAndWait(300)).rejects.toThrow(/did not stop within 300 ms of an interrupt/);
+      expect(await vmStatus(g)).toBe('VM status: running');
+      await xen.printk('(XEN) debug key pressed\n');
+      await xen.trap();
+      expect(await stopped).toMatchObject({ kind: 'signal', signal: 5, raw: 'S05' });
+      // Xen takes the next byte as the O packet's ack: a stale 0x03 is a bad ack, and it sends the
+      // packet again (gdb_check_ack), so the line may come twice; never anything else.
+      expect(consoleText.length).toBeGreaterThanOrEqual(1);
+      expect(new Set(consoleText)).toEqual(new Set(['(XEN) debug key pressed\n']));
+      expect(await vmStatus(g)).toBe('VM status: paused');
+      expect(xen.skippedBytes).toBeGreaterThan(0); // the 0x03 bytes, skipped by the next packet read
+    } finally {
+      await c.detach();
+    }
+    expect(await vmStatus(g)).toBe('VM status: running');
+  });
 });
