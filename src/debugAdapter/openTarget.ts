@@ -90,6 +90,8 @@ export async function openTarget(cfg: SessionConfig, out: Output): Promise<Opene
   };
   try {
     out(`${target.description}\n`, 'console');
+    // What a stub unlike QEMU's lacks, once each (the root is moot when the configuration gives it).
+    for (const u of target.capabilities.unavailable ?? []) if (!(u.feature === 'control registers' && cfg.root !== undefined)) out(`${u.reason}\n`, 'console');
     return { target, symbols, xenBuild, qemu, abort, pagingOverride: await pagingOverride(cfg, target, out) };
   } catch (e) {
     await target.close().catch(() => undefined);

@@ -252,11 +252,29 @@ export class GdbClient {
       await attempt(() => this.bps.removeAll());
       const pid = this.lastStop?.kind === 'signal' ? this.lastStop.thread?.pid : undefined;
       const packet = this.features.multiprocess ? `D;${(pid ?? 1).toString(16)}` : 'D';
-      await attempt(async () => expectOk(packet, await this.connection.request(packet), `detaching (${packet})`));
+      await attempt(() => this.sendDetach(packet));
     } finally {
       this.connection.close('detached');
     }
     if (first) throw first;
+  }
+
+  /**
+   * `D`, answered by `OK`; or by the stub hanging up, which is how gdbsx detaches: it lets the
+   * domain run, exits and closes the connection without a reply. A hang-up may also be a link cut
+   * before the `D` arrived: a new connection then detaches again (where nothing listens any more,
+   * as after gdbsx, that costs one refused connect).
+   */
+  private async sendDetach(packet: string): Promise<void> {
+    let reply: string;
+    try {
+      reply = await this.connection.request(packet);
+    } catch (e) {
+      if (!this.connection.hungUp) throw e;
+      await resumeAfterLoss(this.connection, this.options.timeoutMs);
+      return;
+    }
+    expectOk(packet, reply, `detaching (${packet})`);
   }
 
   /** Closes without `D`: the stub keeps the target stopped. Physical mode is still switched off. */

@@ -139,6 +139,8 @@ export class GdbConnection {
   private address: { host: string; port: number } | undefined;
   private readonly timeoutMs: number;
   private readonly maxRetries: number;
+  /** The other end closed the socket (not a timeout, not a garbled exchange, not us). */
+  private peerHungUp = false;
 
   constructor(
     private readonly socket: net.Socket,
@@ -153,7 +155,10 @@ export class GdbConnection {
       for (const ev of this.decoder.push(chunk)) this.onEvent(ev);
     });
     socket.on('error', (err) => this.shutdown(new HyperFrameError('DISCONNECTED', `connection to ${peer} lost: ${err.message}`)));
-    socket.on('close', () => this.shutdown(new HyperFrameError('DISCONNECTED', `connection to ${peer} closed by the stub`)));
+    socket.on('close', () => {
+      if (!this.closeError) this.peerHungUp = true;
+      this.shutdown(new HyperFrameError('DISCONNECTED', `connection to ${peer} closed by the stub`));
+    });
   }
 
   static connect(host: string, port: number, options: ConnectionOptions & { connectTimeoutMs?: number } = {}): Promise<GdbConnection> {
@@ -190,6 +195,11 @@ export class GdbConnection {
 
   get closed(): boolean {
     return this.closeError !== undefined;
+  }
+
+  /** True once the stub (or something between) closed the connection before we did. */
+  get hungUp(): boolean {
+    return this.peerHungUp;
   }
 
   /** Why the connection ended, when we did not end it (undefined while open or after close()). */

@@ -38,8 +38,10 @@ export class Threads {
       if (c.kind === 'empty' && packet === 'qfThreadInfo') return [];
       if (c.kind !== 'data' || (reply[0] !== 'm' && reply[0] !== 'l')) throw replyError(packet, c, `listing threads (${packet})`);
       if (reply[0] === 'l') break;
-      for (const part of reply.slice(1).split(',')) if (part) ids.push(parseThreadId(part));
-      if (ids.length > 100_000) break; // a stub that never says 'l'
+      // gdbsx ends its one list with the 'l' in the same packet ("m0,1l") and knows no qsThreadInfo.
+      const last = reply.endsWith('l');
+      for (const part of reply.slice(1, last ? -1 : undefined).split(',')) if (part) ids.push(parseThreadId(part));
+      if (last || ids.length > 100_000) break; // 100,000: a stub that never says 'l'
     }
     const out: ThreadInfo[] = [];
     for (const id of ids) {

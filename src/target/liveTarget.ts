@@ -5,7 +5,7 @@ import type { ControlRegs } from '../paging/modes';
 import { HyperFrameError } from '../util/errors';
 import type { SharedRamFile } from './hostPhysical';
 import { choosePhysical, type LivePhysical, type PhysicalMemoryOption, type SymbolLookup } from './livePhysical';
-import type { BreakpointKind, PhysicalStrategy, StopEvent, Target, TargetCapabilities, VcpuInfo } from './target';
+import type { BreakpointKind, PhysicalStrategy, StopEvent, Target, TargetCapabilities, Unavailable, VcpuInfo } from './target';
 
 export interface AttachOptions extends GdbClientOptions {
   host: string;
@@ -44,6 +44,7 @@ export class LiveTarget implements Target {
       breakpoints: ['software', 'hardware', 'write', 'read', 'access'],
       writeMemory: true,
       monitor: true,
+      unavailable: stubLimits(client, physical, threads.length),
     };
     this.description = `gdb-remote stub ${client.connection.peer}; physical memory: ${physical.reason}`;
     const initial = client.lastStop;
@@ -120,6 +121,7 @@ export class LiveTarget implements Target {
     if (!this.pendingResume) {
       const list = await this.client.threads(true);
       this.threadIds = list.map((t) => t.id);
+      if (list.length === 0) return [{ id: 0, name: 'CPU 0' }]; // no threads (Xen's own stub): the CPU that stopped
       return list.map((t, id) => {
         const halted = /halted/i.test(t.extraInfo ?? '');
         return { id, name: `CPU ${id}${halted ? ' (halted)' : ''}`, state: halted ? 'halted' : undefined };
@@ -144,7 +146,7 @@ export class LiveTarget implements Target {
     const r = await this.registers(vcpu);
     const get = (n: string) => {
       const v = r.get(n);
-      if (v === undefined) throw new HyperFrameError('TARGET', `the stub does not report ${n}: give the root and mode yourself`);
+      if (v === undefined) throw new HyperFrameError('TARGET', noControlRegisters(this.client));
       return v;
     };
     return { cr0: get('cr0'), cr3: get('cr3'), cr4: get('cr4'), efer: get('efer'), notes: [] };
@@ -282,4 +284,18 @@ export class LiveTarget implements Target {
     this.client.on('protocolError', h);
     return () => this.client.connection.off('protocolError', h);
   }
+}
+
+/** The one line that says the walk needs a root from the user, naming the options that give it. */
+function noControlRegisters(client: GdbClient): string {
+  return `the stub at ${client.connection.peer} reports no control registers (no CR3 among its ${client.registerLayout.source} registers): give the table root and paging mode (CLI: --root PA --mode MODE; launch configuration: root and pagingMode)`;
+}
+
+/** What a stub unlike QEMU's lacks, as seen on attach (breakpoints only show when inserted). */
+function stubLimits(client: GdbClient, physical: LivePhysical, threads: number): Unavailable[] {
+  const out: Unavailable[] = [];
+  if (!client.registerLayout.find('cr3')) out.push({ feature: 'control registers', reason: noControlRegisters(client) });
+  if (!client.features.phyMemMode) out.push({ feature: 'physical memory mode', reason: `the stub has no physical-memory mode (QEMU's PhyMemMode): physical memory through ${physical.reason}` });
+  if (threads === 0) out.push({ feature: 'threads', reason: 'the stub lists no threads: one vCPU, the one that stopped' });
+  return out;
 }

@@ -32,11 +32,20 @@ export type PhysicalStrategy =
   | { kind: 'directMap'; offset: bigint } // virtual reads at offset + pa (Xen 0xffff830000000000, Linux page_offset_base)
   | { kind: 'identity' }; // paging off: virtual = physical
 
+/** Something a debugger would use that this target lacks, and what to do instead, in one line. */
+export interface Unavailable {
+  /** 'control registers', 'physical memory mode', 'threads'. */
+  feature: string;
+  reason: string;
+}
+
 export interface TargetCapabilities {
   runControl: boolean;
   breakpoints: readonly BreakpointKind[];
   writeMemory: boolean;
   monitor: boolean;
+  /** What the stub does not offer (seen when attaching: stubs other than QEMU's lack much). */
+  unavailable?: readonly Unavailable[];
 }
 
 /**
