@@ -7,6 +7,7 @@ import { bootGuest, type BootedGuest } from '../guests/harness';
 import { T } from '../guests/long4.expected';
 import { cleanDapRun, dapTrial } from './adapterSweep';
 import { FAULT_KINDS, type Fault, type FaultKind } from './faultProxy';
+import { saveTrials } from './results';
 import { tabulate, type Trial } from './sweep';
 
 const FULL = process.env.FAULT_SWEEP === 'full';
@@ -38,6 +39,7 @@ export function dapSweepSuite(kinds: readonly FaultKind[]): void {
       }
       const trials: Trial[] = [];
       for (const f of faults) trials.push(await dapTrial(g, T.PML4, clean.answers, f));
+      saveTrials(`DAP ${kinds.join(' ')}`, trials);
       const { table, summary } = tabulate(trials);
       console.log(`[faults] DAP: ${clean.packets} packets from QEMU in a clean session\n${table}\n${summary}`);
       for (const t of trials) if (t.error) console.log(`[faults] ${t.fault.kind}@${t.fault.index}: ${t.outcome}: ${t.error}`);

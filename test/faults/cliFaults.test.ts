@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootGuest, type BootedGuest } from '../guests/harness';
 import { FAULT_KINDS, type Fault } from './faultProxy';
+import { saveTrials } from './results';
 import { cleanRun, sweep } from './sweep';
 
 /** Every index with FAULT_SWEEP=full; else every STRIDE-th, offset per kind so that the sample covers each index over the kinds. */
@@ -30,6 +31,7 @@ describe('the CLI when the stub misbehaves (attach, walk, detach of long4 throug
       for (let index = 0; index < clean.packets; index++) if (FULL || index % STRIDE === k % STRIDE) faults.push({ kind, index });
     });
     const report = await sweep(g, clean.out, faults);
+    saveTrials('CLI', report.trials);
     console.log(`[faults] CLI: ${clean.packets} packets from QEMU in a clean run\n${report.table}\n${report.summary}`);
     for (const t of report.trials) if (t.error) console.log(`[faults] ${t.fault.kind}@${t.fault.index}: ${t.outcome}: ${t.error}`);
     const bad = report.trials.filter((t) => t.outcome === 'hang' || t.outcome === 'WRONG RESULT' || t.outcome === 'crash' || t.unhandledRejections || t.leftPaused || t.leftPhysical);
