@@ -64,8 +64,8 @@ export class Debuggee implements ExecutionHost {
       pagingOverride: opened.pagingOverride,
       log: (text, category = 'console') => events.output(text.endsWith('\n') ? text : `${text}\n`, category),
     };
-    this.inspection = new Inspection(ctx);
     this.stopState = new StopState(ctx);
+    this.inspection = new Inspection(ctx, this.stopState);
     // Conditions are expressions of the evaluate language, on the vCPU that hit.
     this.breakpoints = new BreakpointTable(this.insertions, symbols, (expression, vcpu) => this.inspection.evaluateCondition(expression, vcpu));
     this.execution = new Execution(this);
@@ -98,9 +98,9 @@ export class Debuggee implements ExecutionHost {
     this.stackWalker.invalidate();
   }
 
+  /** What run control read to judge the stop (onAnyStop came before) is what the views show. */
   report(stop: ReportedStop): void {
     this.current = stop.vcpu;
-    this.onAnyStop();
     this.events.stopped(stop);
   }
 
