@@ -137,7 +137,7 @@ export class Debuggee implements ExecutionHost {
     const outcome = await Promise.race([this.end(opts).then(() => 'done' as const), late]).finally(() => clearTimeout(timer));
     if (outcome === 'done') return;
     const { qemu } = this.opened;
-    this.opened.abort(`letting go of the machine took more than ${ms} ms`);
+    this.opened.target.abort(`letting go of the machine took more than ${ms} ms`);
     if (qemu && opts.terminate !== false) void qemu.terminate(500);
     throw new HyperFrameError('TIMEOUT', `letting go of the machine took more than ${ms} ms: connection dropped${qemu && opts.terminate !== false ? ', QEMU killed' : ''}`);
   }

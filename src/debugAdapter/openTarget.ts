@@ -24,8 +24,6 @@ export interface OpenedTarget {
   pagingOverride?: Pick<PagingSpec, 'mode' | 'root'>;
   /** QEMU, when the adapter started it. */
   qemu?: LaunchedQemu;
-  /** Drops the connection at once, without a word to the stub (a clean end that takes too long). */
-  abort(reason: string): void;
 }
 
 export type Output = (text: string, category: 'console' | 'stdout' | 'stderr' | 'important') => void;
@@ -83,14 +81,9 @@ export async function openTarget(cfg: SessionConfig, out: Output): Promise<Opene
       break;
     }
   }
-  const opened = target;
-  const abort = (reason: string): void => {
-    if (opened instanceof LiveTarget) opened.abort(reason);
-    else void opened.close().catch(() => undefined);
-  };
   try {
     out(`${target.description}\n`, 'console');
-    return { target, symbols, xenBuild, qemu, abort, pagingOverride: await pagingOverride(cfg, target, out) };
+    return { target, symbols, xenBuild, qemu, pagingOverride: await pagingOverride(cfg, target, out) };
   } catch (e) {
     await target.close().catch(() => undefined);
     await qemu?.terminate(1000);
