@@ -2,12 +2,14 @@
  * The `hyperframe` debug configuration: what attach and launch accept, checked field by field so
  * that a mistake comes back as one sentence naming the field, what was given and what would do.
  */
+import { CPU_PAGING_MODES, type CpuPagingMode } from '../paging/modes';
 import { PHYSICAL_MEMORY_WORDS, type PhysicalMemoryOption } from '../target/livePhysical';
 import { HyperFrameError } from '../util/errors';
 import { parseNumber } from '../util/numbers';
 
-export type PagingModeOption = 'auto' | 'legacy32' | 'pae' | 'long4' | 'long5';
-const PAGING_MODE_OPTIONS: readonly PagingModeOption[] = ['auto', 'legacy32', 'pae', 'long4', 'long5'];
+export type PagingModeOption = 'auto' | CpuPagingMode;
+/** Also the enum of package.json's pagingMode (a test compares them). */
+export const PAGING_MODE_OPTIONS: readonly PagingModeOption[] = ['auto', ...CPU_PAGING_MODES];
 
 interface CommonConfig {
   /** Symbol files that name addresses: ELF images (xen-syms, vmlinux) and System.map files. */
