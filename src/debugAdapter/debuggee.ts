@@ -13,7 +13,7 @@ import { Listings } from './stack/listings';
 import { Inspection } from './inspection';
 import { Insertions } from './insertions';
 import type { SessionConfig } from './launchConfig';
-import type { OpenedTarget, Output } from './openTarget';
+import type { OpenedTarget, Output } from './openSession';
 import { StopState } from './registersCache';
 
 export interface DebuggeeEvents {

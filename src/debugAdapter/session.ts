@@ -15,7 +15,7 @@ import type { ReportedStop } from './execution';
 import { parseAttachConfig, parseLaunchConfig, type SessionConfig } from './launchConfig';
 import { listingOfArgs, setListingBreakpoints, unverifiedBreakpoints } from './stack/listingBreakpoints';
 import { LISTING_MIME_TYPE } from './stack/listings';
-import { openTarget } from './openTarget';
+import { openSession } from './openSession';
 import { rawImageNote } from './rawImage';
 
 type Body<R extends DebugProtocol.Response> = R extends { body?: infer B } ? B : never;
@@ -127,7 +127,7 @@ export class HyperFrameSession extends DebugSession {
   }
 
   private async connect(config: SessionConfig): Promise<void> {
-    const opened = await openTarget(config, (t, c) => this.output(t, c));
+    const opened = await openSession(config, (t, c) => this.output(t, c));
     if ((await opened.target.vcpuCount()) === 0) this.output(`${rawImageNote(opened.pagingOverride)}\n`);
     const d = new Debuggee(opened, config, {
       output: (t, c) => this.output(t, c),
