@@ -7,6 +7,7 @@ import tseslint from 'typescript-eslint';
 const PURE = ['src/paging/**', 'src/x86/**', 'src/xen/**', 'src/shared/**', 'src/textDecode/**', 'src/xenText/**', 'src/disasm/**'];
 const noVscode = { group: ['vscode', '@vscode/*'], message: 'only src/extension and the adapter know VS Code' };
 const restrict = (...patterns) => ['error', { patterns, paths: [] }];
+const belowTheSeam = { group: ['**/gdbstub/*', '**/gdbstub'], message: 'the adapter and the CLI talk to a Target (src/target), never to a stub', allowTypeImports: false };
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'out/**', '.vscode-test/**'] },
@@ -29,6 +30,16 @@ export default tseslint.config(
     files: ['src/**'],
     ignores: ['src/extension/**', 'src/debugAdapter/**', ...PURE],
     rules: { '@typescript-eslint/no-restricted-imports': restrict(noVscode) },
+  },
+  {
+    // The adapter and the CLI know a machine through the Target seam only: which stub, its
+    // packets and errors stay below it (src/target).
+    files: ['src/debugAdapter/**'],
+    rules: { '@typescript-eslint/no-restricted-imports': restrict(belowTheSeam) },
+  },
+  {
+    files: ['src/cli/**'],
+    rules: { '@typescript-eslint/no-restricted-imports': restrict(noVscode, belowTheSeam) },
   },
   {
     files: ['src/extension/**', 'media/**'],

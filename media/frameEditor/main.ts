@@ -3,7 +3,7 @@
  * a header naming the frame, back/forward history, a data inspector, hex editing. It never sees a
  * session: it asks the host for bytes and decodes over the protocol of src/shared/frameProtocol.ts.
  */
-import type { TableEntry } from '../../src/shared/dapRequests';
+import type { PagingModeName, TableEntry } from '../../src/shared/dapRequests';
 import type { FrameInit, FromWebview, HostReply, TableView, ToWebview } from '../../src/shared/frameProtocol';
 import { intReadings, vaReading } from './values';
 
@@ -20,7 +20,8 @@ const ROW_BYTES = 16;
 const ROW_PX = 20;
 /** Browsers cap an element's height near 2^25 px: beyond it the scroll position maps onto rows by ratio. */
 const MAX_SCROLL_PX = 8_000_000;
-const MODES = ['long4', 'long5', 'pae', 'legacy32', 'ept'] as const;
+/** The picker's order; the set is the one of paging/modes.ts. */
+const MODES = ['long4', 'long5', 'pae', 'legacy32', 'ept'] as const satisfies readonly PagingModeName[];
 const LEVEL_NAMES: Record<number, string> = { 1: 'PT', 2: 'PD', 3: 'PDPT', 4: 'PML4', 5: 'PML5' };
 
 const hex = (v: bigint, digits = 0): string => `0x${v.toString(16).padStart(digits, '0')}`;

@@ -1,7 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { DumpTarget } from '../target/dumpTarget';
-import { LiveTarget } from '../target/liveTarget';
-import { PHYSICAL_MEMORY_WORDS, type PhysicalMemoryOption } from '../target/livePhysical';
+import { openTarget as openSource, parsePhysicalMemory, type TargetSource } from '../target/openTarget';
 import { loadSymbolFiles, type SymbolTable } from '../symbols';
 import type { Target } from '../target/target';
 import { HyperFrameError } from '../util/errors';
@@ -64,17 +62,6 @@ export function parseHostPort(text: string): { host: string; port: number } {
   return { host: m[1] || '127.0.0.1', port };
 }
 
-export function parsePhysicalOption(text: string | undefined): PhysicalMemoryOption {
-  if (text === undefined) return 'auto';
-  const word = PHYSICAL_MEMORY_WORDS.find((w) => w === text);
-  if (word) return word;
-  try {
-    return { directMap: parseNumber(text, 'direct-map offset') };
-  } catch {
-    throw new HyperFrameError('BAD_ARGUMENT', `bad --physical '${text}': expected ${PHYSICAL_MEMORY_WORDS.join(', ')} or a direct-map offset such as 0xffff830000000000`);
-  }
-}
-
 /** The --symbols files (xen-syms, vmlinux, System.map), merged; empty without --symbols. */
 export async function sourceSymbols(v: Parsed['values']): Promise<SymbolTable> {
   return loadSymbolFiles((v.symbols as string[] | undefined) ?? []);
@@ -89,27 +76,30 @@ function timeoutOption(v: Parsed['values']): number | undefined {
   return ms;
 }
 
-/**
- * Opens the memory source the options name: a live stub, a core or a raw image. A live target
- * finds its direct map through `symbols` (loaded from --symbols unless the caller has them).
- */
-export async function openTarget(v: Parsed['values'], symbols?: SymbolTable): Promise<Target> {
+/** The memory source the options name: a live stub, a core or a raw image. */
+export function targetSource(v: Parsed['values']): TargetSource {
   const core = str(v, 'core');
   const raw = str(v, 'raw');
   const live = str(v, 'target');
   if ([core, raw, live].filter(Boolean).length > 1) throw new HyperFrameError('BAD_ARGUMENT', 'give one of --target, --core or --raw');
-  if (live) {
-    const table = symbols ?? (await sourceSymbols(v));
-    return LiveTarget.attach({ ...parseHostPort(live), physicalMemory: parsePhysicalOption(str(v, 'physical')), symbols: table.size ? table : undefined, timeoutMs: timeoutOption(v) });
-  }
+  if (live) return { kind: 'attach', ...parseHostPort(live), physicalMemory: parsePhysicalMemory(str(v, 'physical'), 'option'), timeoutMs: timeoutOption(v) };
   if (str(v, 'timeout') !== undefined) throw new HyperFrameError('BAD_ARGUMENT', '--timeout applies to --target only');
   if (str(v, 'base') !== undefined && !raw) throw new HyperFrameError('BAD_ARGUMENT', '--base applies to --raw images only');
-  if (core) return DumpTarget.open(core);
+  if (core) return { kind: 'dump', path: core, raw: false };
   if (raw) {
     const base = str(v, 'base');
-    return DumpTarget.open(raw, { raw: true, base: base === undefined ? undefined : parseNumber(base, 'base address') });
+    return { kind: 'dump', path: raw, raw: true, base: base === undefined ? undefined : parseNumber(base, 'base address') };
   }
   throw new HyperFrameError('BAD_ARGUMENT', 'no memory to read: give --target HOST:PORT, --core FILE or --raw FILE [--base PA]');
+}
+
+/**
+ * Opens the memory source the options name. A live target finds its direct map through `symbols`
+ * (loaded from --symbols unless the caller has them).
+ */
+export async function openTarget(v: Parsed['values'], symbols?: SymbolTable): Promise<Target> {
+  const source = targetSource(v);
+  return openSource({ source, symbols: source.kind === 'attach' ? (symbols ?? (await sourceSymbols(v))) : undefined });
 }
 
 export interface ResolvedAddressSpace {

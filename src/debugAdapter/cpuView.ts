@@ -68,7 +68,7 @@ export async function cpuView(state: StopState, vcpu: number): Promise<CpuView> 
   const regs = await state.registers(vcpu);
   const bitness = await state.bitness(vcpu);
   if (bitness === 64) return cpuViewOf(regs, bitness);
-  const segments = (await state.monitorRegisters(vcpu)).regs?.segments;
+  const segments = (await state.segments(vcpu)).regs?.segments;
   const realMode = ((regs.get('cr0') ?? 1n) & 1n) === 0n;
   const base = (name: 'cs' | 'ss'): bigint => segments?.get(name)?.base ?? (realMode ? (regs.get(name) ?? 0n) << 4n : 0n);
   return cpuViewOf(regs, bitness, { code: base('cs'), stack: base('ss') });

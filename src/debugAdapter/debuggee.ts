@@ -13,7 +13,7 @@ import { Listings } from './stack/listings';
 import { Inspection } from './inspection';
 import { Insertions } from './insertions';
 import type { SessionConfig } from './launchConfig';
-import type { OpenedTarget, Output } from './openTarget';
+import type { OpenedTarget, Output } from './openSession';
 import { StopState } from './registersCache';
 
 export interface DebuggeeEvents {
@@ -64,8 +64,8 @@ export class Debuggee implements ExecutionHost {
       pagingOverride: opened.pagingOverride,
       log: (text, category = 'console') => events.output(text.endsWith('\n') ? text : `${text}\n`, category),
     };
-    this.inspection = new Inspection(ctx);
     this.stopState = new StopState(ctx);
+    this.inspection = new Inspection(ctx, this.stopState);
     // Conditions are expressions of the evaluate language, on the vCPU that hit.
     this.breakpoints = new BreakpointTable(this.insertions, symbols, (expression, vcpu) => this.inspection.evaluateCondition(expression, vcpu));
     this.execution = new Execution(this);
@@ -98,9 +98,9 @@ export class Debuggee implements ExecutionHost {
     this.stackWalker.invalidate();
   }
 
+  /** What run control read to judge the stop (onAnyStop came before) is what the views show. */
   report(stop: ReportedStop): void {
     this.current = stop.vcpu;
-    this.onAnyStop();
     this.events.stopped(stop);
   }
 
@@ -137,7 +137,7 @@ export class Debuggee implements ExecutionHost {
     const outcome = await Promise.race([this.end(opts).then(() => 'done' as const), late]).finally(() => clearTimeout(timer));
     if (outcome === 'done') return;
     const { qemu } = this.opened;
-    this.opened.abort(`letting go of the machine took more than ${ms} ms`);
+    this.opened.target.abort(`letting go of the machine took more than ${ms} ms`);
     if (qemu && opts.terminate !== false) void qemu.terminate(500);
     throw new HyperFrameError('TIMEOUT', `letting go of the machine took more than ${ms} ms: connection dropped${qemu && opts.terminate !== false ? ', QEMU killed' : ''}`);
   }

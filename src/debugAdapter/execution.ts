@@ -65,12 +65,6 @@ interface Leg {
   stepOff?: boolean;
 }
 
-/** The stub's signal number from the stop reply (T05 trap, T02 interrupt), if it said one. */
-export function signalOf(ev: StopEvent): number | undefined {
-  const m = /^[TS]([0-9a-f]{2})/i.exec(ev.detail ?? '');
-  return m ? parseInt(m[1], 16) : undefined;
-}
-
 export class Execution {
   private readonly queue = new SerialQueue();
   private running = false;
@@ -299,7 +293,7 @@ export class Execution {
   /** True for the stop QEMU kept pending after a watchpoint hit inside a step (see `latent`). */
   private async latentStop(ev: StopEvent): Promise<boolean> {
     const l = this.latent;
-    if (!l || ev.vcpu !== l.vcpu || signalOf(ev) !== 5) return false;
+    if (!l || ev.vcpu !== l.vcpu || ev.cause !== 'trap') return false;
     if (ev.reason === 'data breakpoint') {
       this.latent = undefined; // it ran into another one: nothing is pending any more
       return false;
@@ -370,11 +364,10 @@ export class Execution {
   /** `stepOff`: the stop of the step off a breakpoint, which nobody sees unless it hit something. */
   private async judge(ev: StopEvent, goal: Goal, timedOut: boolean, stepOff: boolean): Promise<ReportedStop | undefined> {
     const vcpu = ev.vcpu ?? this.lastVcpu;
-    const signal = signalOf(ev);
     if (ev.reason === 'exited') return { reason: 'exited', vcpu, text: `the target exited (${ev.detail ?? 'no detail'})` };
 
     if (goal.kind === 'step') {
-      if (signal === 5 || ev.reason === 'data breakpoint') return { reason: 'step', vcpu: goal.vcpu };
+      if (ev.cause === 'trap' || ev.reason === 'data breakpoint') return { reason: 'step', vcpu: goal.vcpu };
       if (this.pauseWanted) return { reason: 'pause', vcpu: goal.vcpu };
       if (timedOut) {
         return {
@@ -398,7 +391,7 @@ export class Execution {
       return this.pauseWanted ? { reason: 'pause', vcpu } : undefined;
     }
 
-    if (signal === 5) {
+    if (ev.cause === 'trap') {
       const cpu = await this.cpu(vcpu);
       let ours = false;
       if (goal.kind === 'until' && cpu.pc === goal.address) {
@@ -423,14 +416,14 @@ export class Execution {
       return this.pauseWanted ? { reason: 'pause', vcpu } : undefined;
     }
 
-    if (signal === 2 || signal === undefined) {
+    if (ev.cause === 'interrupt' || ev.cause === undefined) {
       // An interrupt: the user's pause, or ours to change breakpoints (then run on).
       if (stepOff && timedOut) this.host.trace(`CPU ${vcpu} did not step off the breakpoint within ${this.stepTimeoutMs} ms (halted?); the others run`);
       if (this.pauseWanted) return { reason: 'pause', vcpu };
       this.host.trace(`CPU ${vcpu} stopped by an interrupt (${ev.detail ?? 'no detail'}); resumed`);
       return undefined;
     }
-    return { reason: 'exception', vcpu, description: `signal ${signal}`, text: `CPU ${vcpu} stopped with signal ${signal} (${ev.detail ?? ''})` };
+    return { reason: 'exception', vcpu, description: `signal ${ev.signal}`, text: `CPU ${vcpu} stopped with signal ${ev.signal} (${ev.detail ?? ''})` };
   }
 
   private async drainWork(): Promise<void> {

@@ -22,12 +22,14 @@ import { VariableStore } from './variablesStore';
  * Stateful only in its variable references, which `invalidate()` drops at every stop.
  */
 export class Inspection {
-  private readonly state: StopState;
   private readonly store = new VariableStore();
   private readonly registerScopes: RegisterScopes;
 
-  constructor(private readonly ctx: SessionContext) {
-    this.state = new StopState(ctx);
+  /** `state`: the debuggee's one state of the current stop, shared with run control and the call stack. */
+  constructor(
+    private readonly ctx: SessionContext,
+    private readonly state = new StopState(ctx),
+  ) {
     this.registerScopes = new RegisterScopes(ctx, this.state, this.store);
   }
 

@@ -2,12 +2,15 @@
  * The `hyperframe` debug configuration: what attach and launch accept, checked field by field so
  * that a mistake comes back as one sentence naming the field, what was given and what would do.
  */
-import { PHYSICAL_MEMORY_WORDS, type PhysicalMemoryOption } from '../target/livePhysical';
+import { CPU_PAGING_MODES, type CpuPagingMode } from '../paging/modes';
+import type { PhysicalMemoryOption } from '../target/livePhysical';
+import { parsePhysicalMemory } from '../target/openTarget';
 import { HyperFrameError } from '../util/errors';
 import { parseNumber } from '../util/numbers';
 
-export type PagingModeOption = 'auto' | 'legacy32' | 'pae' | 'long4' | 'long5';
-const PAGING_MODE_OPTIONS: readonly PagingModeOption[] = ['auto', 'legacy32', 'pae', 'long4', 'long5'];
+export type PagingModeOption = 'auto' | CpuPagingMode;
+/** Also the enum of package.json's pagingMode (a test compares them). */
+export const PAGING_MODE_OPTIONS: readonly PagingModeOption[] = ['auto', ...CPU_PAGING_MODES];
 
 interface CommonConfig {
   /** Symbol files that name addresses: ELF images (xen-syms, vmlinux) and System.map files. */
@@ -121,25 +124,6 @@ export function parsePort(v: unknown, key = 'port'): number {
   return n;
 }
 
-export function parsePhysicalMemory(v: unknown): PhysicalMemoryOption {
-  const hint = `expected ${PHYSICAL_MEMORY_WORDS.map((w) => `"${w}"`).join(', ')} or { "directMap": "0xffff830000000000" }`;
-  if (v === undefined || v === null) return 'auto';
-  const word = PHYSICAL_MEMORY_WORDS.find((w) => w === v);
-  if (word) return word;
-  if (typeof v === 'object' && !Array.isArray(v)) {
-    const keys = Object.keys(v);
-    const dm = (v as Raw).directMap;
-    if (keys.length === 1 && typeof dm === 'string') {
-      try {
-        return { directMap: parseNumber(dm, 'direct-map offset') };
-      } catch (e) {
-        throw bad(`bad 'physicalMemory': ${(e as Error).message}`);
-      }
-    }
-  }
-  throw bad(`bad 'physicalMemory' ${shown(v)}: ${hint}`);
-}
-
 function parseCommon(r: Raw): CommonConfig {
   const mode = r.pagingMode ?? 'auto';
   const pagingMode = PAGING_MODE_OPTIONS.find((m) => m === mode);
@@ -174,7 +158,7 @@ export function parseAttachConfig(args: unknown): AttachConfig {
     ...parseCommon(r),
     host: optString(r, 'host') ?? '127.0.0.1',
     port: parsePort(r.port),
-    physicalMemory: parsePhysicalMemory(r.physicalMemory),
+    physicalMemory: parsePhysicalMemory(r.physicalMemory, 'config'),
   };
 }
 
@@ -203,6 +187,6 @@ export function parseLaunchConfig(args: unknown): DumpConfig | QemuConfig {
     ...common,
     qemuPath: optString(r, 'qemuPath') ?? DEFAULT_QEMU,
     args: r.args as string[],
-    physicalMemory: parsePhysicalMemory(r.physicalMemory),
+    physicalMemory: parsePhysicalMemory(r.physicalMemory, 'config'),
   };
 }

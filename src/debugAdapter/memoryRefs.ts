@@ -1,4 +1,4 @@
-import { MemoryWriteError } from '../gdbstub/memory';
+import { PartialWriteError } from '../target/errors';
 import { HyperFrameError } from '../util/errors';
 import { hex } from '../util/numbers';
 
@@ -118,7 +118,7 @@ export async function writeSpace(mem: SpaceMemory, space: AddressSpace, address:
     else await mem.writeVirtual(space.vcpu, address, data);
     return { bytesWritten: data.length };
   } catch (e) {
-    if (e instanceof MemoryWriteError && e.bytesWritten > 0) return { bytesWritten: e.bytesWritten, error: e.message };
+    if (e instanceof PartialWriteError && e.bytesWritten > 0) return { bytesWritten: e.bytesWritten, error: e.message };
     throw e;
   }
 }

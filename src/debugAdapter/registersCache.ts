@@ -3,7 +3,7 @@ import type { PagingSpec } from '../paging/spec';
 import { hex } from '../util/numbers';
 import type { SessionContext } from './context';
 import { rawImageNote } from './rawImage';
-import { codeBitness, parseMonitorRegisters, tablesFromRegisters, type MonitorRegisters } from './registersMonitor';
+import { codeBitness, type SegmentRegisters } from '../x86/segments';
 
 /** How a vCPU translates addresses right now. */
 export interface VcpuPaging {
@@ -15,59 +15,40 @@ export interface VcpuPaging {
   reason: string;
 }
 
-export interface MonitorState {
-  regs?: MonitorRegisters;
+export interface SegmentsState {
+  regs?: SegmentRegisters;
   /** Why there are none (no monitor, not QEMU's, a failure). */
   unavailable?: string;
 }
 
 /**
  * What one stop of the target looks like, read lazily and kept until the next `invalidate()`:
- * each vCPU's registers, its monitor-only registers and its paging. Also the one way to send
- * monitor commands, so that `cpu N` and the command after it are never split by another caller.
+ * each vCPU's registers, its segment state and its paging. One per debuggee: run control, the
+ * call stack and the views read a vCPU's registers once per stop.
  */
 export class StopState {
   private readonly regs = new Map<number, Promise<Map<string, bigint>>>();
-  private readonly mon = new Map<number, Promise<MonitorState>>();
-  private monitorChain: Promise<unknown> = Promise.resolve();
+  private readonly segs = new Map<number, Promise<SegmentsState>>();
 
   constructor(private readonly ctx: SessionContext) {}
 
   invalidate(): void {
     this.regs.clear();
-    this.mon.clear();
+    this.segs.clear();
   }
 
   registers(vcpu: number): Promise<Map<string, bigint>> {
     return this.cached(this.regs, vcpu, () => this.ctx.target.registers(vcpu));
   }
 
-  /** Runs a monitor command with the monitor's current CPU set to `vcpu` first (when given). */
-  monitor(command: string, vcpu?: number): Promise<string> {
-    const run = this.monitorChain.then(async () => {
-      if (vcpu !== undefined) await this.ctx.target.monitor(`cpu ${vcpu}`);
-      return this.ctx.target.monitor(command);
-    });
-    this.monitorChain = run.catch(() => undefined);
-    return run;
-  }
-
-  /** Descriptor-table registers and hidden segment state: from the monitor, or from a core's notes. */
-  monitorRegisters(vcpu: number): Promise<MonitorState> {
-    return this.cached(this.mon, vcpu, async () => {
-      if (!this.ctx.target.capabilities.monitor) {
-        const fromCore = tablesFromRegisters(await this.registers(vcpu).catch(() => new Map<string, bigint>()));
-        return fromCore ? { regs: fromCore } : { unavailable: 'this target has no monitor' };
-      }
-      try {
-        const text = await this.monitor('info registers', vcpu);
-        const regs = parseMonitorRegisters(text);
-        if (!regs.segments.size && !regs.gdtr) return { unavailable: "the monitor's `info registers` shows no segment registers" };
-        return { regs };
-      } catch (e) {
-        return { unavailable: `the monitor's \`info registers\` failed: ${e instanceof Error ? e.message : String(e)}` };
-      }
-    });
+  /** Descriptor-table registers and hidden segment state, as the target tells them (a monitor, a core's notes). */
+  segments(vcpu: number): Promise<SegmentsState> {
+    return this.cached(this.segs, vcpu, () =>
+      this.ctx.target.segments(vcpu).then(
+        (regs) => ({ regs }),
+        (e: unknown) => ({ unavailable: e instanceof Error ? e.message : String(e) }),
+      ),
+    );
   }
 
   async controlRegs(vcpu: number): Promise<ControlRegs | undefined> {
@@ -98,7 +79,7 @@ export class StopState {
   async bitness(vcpu: number): Promise<16 | 32 | 64> {
     const cr = await this.controlRegs(vcpu).catch(() => undefined);
     if (!cr) return 64;
-    const cs = (await this.monitorRegisters(vcpu)).regs?.segments.get('cs');
+    const cs = (await this.segments(vcpu)).regs?.segments.get('cs');
     return codeBitness(cr.cr0, cr.efer, cs?.attributes);
   }
 

@@ -1,10 +1,10 @@
 import { hex } from '../util/numbers';
 import { setBitNames } from '../util/bitFields';
 import { CONTROL, controlRegisterText, decodeRflags, decodeSelector, formatRegister, GENERAL_32, GENERAL_64, registerByName, SEGMENT_BASES, SELECTORS } from '../x86/registers';
-import type { MonitorState, VcpuPaging } from './registersCache';
+import type { SegmentsState, VcpuPaging } from './registersCache';
 
 /** The Debug Console's `regs`: the same groups as the Registers view, one line each. */
-export function registerLines(vcpu: number, regs: Map<string, bigint>, mon: MonitorState, paging: VcpuPaging): string[] {
+export function registerLines(vcpu: number, regs: Map<string, bigint>, mon: SegmentsState, paging: VcpuPaging): string[] {
   const out = [`# vCPU ${vcpu}`];
   const general = (regs.has('rax') ? GENERAL_64 : GENERAL_32).filter((n) => regs.has(n));
   for (let i = 0; i < general.length; i += 4) {

@@ -7,7 +7,7 @@ import { CapabilitiesEvent, ContinuedEvent, DebugSession, Event, InitializedEven
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { ERROR_IDS, UNEXPECTED_ERROR_ID } from '../shared/dapRequests';
 import { HyperFrameError, isHyperFrameError } from '../util/errors';
-import { BREAKPOINT_MODES } from './breakpointTable';
+import { ADAPTER_CAPABILITIES } from './capabilities';
 import { stackTrace, threadIdOf, threads, vcpuOfFrame, vcpuOfThread } from './stack/callStack';
 import { dataBreakpointInfo, virtualAddressOf } from './dataBreakpointInfo';
 import { Debuggee, type EndOptions } from './debuggee';
@@ -15,7 +15,7 @@ import type { ReportedStop } from './execution';
 import { parseAttachConfig, parseLaunchConfig, type SessionConfig } from './launchConfig';
 import { listingOfArgs, setListingBreakpoints, unverifiedBreakpoints } from './stack/listingBreakpoints';
 import { LISTING_MIME_TYPE } from './stack/listings';
-import { openTarget } from './openTarget';
+import { openSession } from './openSession';
 import { rawImageNote } from './rawImage';
 
 type Body<R extends DebugProtocol.Response> = R extends { body?: infer B } ? B : never;
@@ -83,25 +83,7 @@ export class HyperFrameSession extends DebugSession {
 
   protected override initializeRequest(response: DebugProtocol.InitializeResponse, args: DebugProtocol.InitializeRequestArguments): void {
     this.client = { invalidated: args.supportsInvalidatedEvent === true, memory: args.supportsMemoryEvent === true };
-    response.body = {
-      supportsConfigurationDoneRequest: true,
-      supportsInstructionBreakpoints: true,
-      supportsFunctionBreakpoints: true,
-      supportsConditionalBreakpoints: true,
-      supportsHitConditionalBreakpoints: true,
-      supportsDataBreakpoints: true,
-      supportsDataBreakpointBytes: true,
-      supportsReadMemoryRequest: true,
-      supportsWriteMemoryRequest: true,
-      supportsDisassembleRequest: true,
-      supportsSteppingGranularity: true,
-      supportsEvaluateForHovers: true,
-      supportsSetVariable: true,
-      supportsTerminateRequest: true,
-      supportTerminateDebuggee: true,
-      supportSuspendDebuggee: true,
-      breakpointModes: BREAKPOINT_MODES,
-    };
+    response.body = { ...ADAPTER_CAPABILITIES };
     this.sendResponse(response);
   }
 
@@ -127,7 +109,7 @@ export class HyperFrameSession extends DebugSession {
   }
 
   private async connect(config: SessionConfig): Promise<void> {
-    const opened = await openTarget(config, (t, c) => this.output(t, c));
+    const opened = await openSession(config, (t, c) => this.output(t, c));
     if ((await opened.target.vcpuCount()) === 0) this.output(`${rawImageNote(opened.pagingOverride)}\n`);
     const d = new Debuggee(opened, config, {
       output: (t, c) => this.output(t, c),

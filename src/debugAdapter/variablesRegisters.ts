@@ -9,7 +9,7 @@ import { CONTROL, decodeRflags, decodeSelector, formatRegister, GENERAL_32, GENE
 import type { SessionContext } from './context';
 import { physicalRef, virtualRef } from './memoryRefs';
 import type { StopState } from './registersCache';
-import { segmentAttributes, type SegmentState, type TableRegister } from './registersMonitor';
+import { segmentAttributes, type SegmentState, type TableRegister } from '../x86/segments';
 import type { VarEntry, VariableStore } from './variablesStore';
 
 /** The Registers scopes of one vCPU: General, Segment and Control. */
@@ -101,7 +101,7 @@ export class RegisterScopes {
 
   async segment(vcpu: number): Promise<VarEntry[]> {
     const regs = await this.state.registers(vcpu);
-    const mon = await this.state.monitorRegisters(vcpu);
+    const mon = await this.state.segments(vcpu);
     const out: VarEntry[] = [];
     for (const n of SELECTORS.filter((s) => regs.has(s))) {
       const seg = mon.regs?.segments.get(n);

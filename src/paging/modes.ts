@@ -5,8 +5,16 @@ import { bit, mask } from '../util/numbers';
  * The x86 paging modes. Levels are numbered as the SDM walks them: 1 = page table (PTE),
  * 2 = page directory (PDE), 3 = PDPT, 4 = PML4, 5 = PML5.
  */
-export type PagingMode = 'legacy32' | 'pae' | 'long4' | 'long5' | 'ept';
-export const PAGING_MODES: readonly PagingMode[] = ['legacy32', 'pae', 'long4', 'long5', 'ept'];
+/** The modes a vCPU's control registers select; every list of modes (options, settings, checks) derives from it. */
+export const CPU_PAGING_MODES = ['legacy32', 'pae', 'long4', 'long5'] as const;
+export type CpuPagingMode = (typeof CPU_PAGING_MODES)[number];
+/** With EPT, a hypervisor's second stage (its root comes from an EPTP, never from CR3). */
+export const PAGING_MODES = [...CPU_PAGING_MODES, 'ept'] as const;
+export type PagingMode = (typeof PAGING_MODES)[number];
+
+export function isPagingMode(v: unknown): v is PagingMode {
+  return PAGING_MODES.some((m) => m === v);
+}
 
 export interface ModeGeometry {
   /** Level of the root table (the one CR3 / the EPTP points at). */

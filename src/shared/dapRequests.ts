@@ -9,6 +9,7 @@
  * numbers lose bits past 2^53); arguments also accept decimal strings or safe non-negative
  * integers. Sizes are numbers of bytes. Fields may be added in later releases, none renamed.
  */
+import type { PagingMode } from '../paging/modes';
 import type { ErrorCode } from '../util/errors';
 import { XEN_REQUEST_NAMES, type XenRequests } from './xenRequests';
 
@@ -20,7 +21,7 @@ export type Hex = string;
 /** An address argument: a `0x…`/decimal string or a safe non-negative integer. */
 export type AddressArg = string | number;
 
-export type PagingModeName = 'legacy32' | 'pae' | 'long4' | 'long5' | 'ept';
+export type PagingModeName = PagingMode;
 
 export type EntryKindName = 'table' | 'page' | 'not-present';
 

@@ -5,6 +5,7 @@
  * and says what is wrong, so a malformed message is refused with a reason, never acted on.
  * No `vscode` import, no DOM: both sides compile it.
  */
+import { isPagingMode, PAGING_MODES } from '../paging/modes';
 import type { PagingModeName, TableEntry } from './dapRequests';
 
 /** A 64-bit address as it travels: lower-case `0x…`. */
@@ -80,7 +81,6 @@ export type ToWebview = HostReply | HostNotification;
 
 // ---- validation of what the webview sends ----
 
-const MODES: readonly string[] = ['legacy32', 'pae', 'long4', 'long5', 'ept'];
 /** The most a single read may ask for (a screenful is a few KiB). */
 export const MAX_READ_BYTES = 1 << 16;
 
@@ -92,7 +92,7 @@ const isId = (v: unknown): v is number => typeof v === 'number' && Number.isSafe
 
 function tableProblem(t: unknown): string | undefined {
   if (!isObject(t)) return 'table must be an object';
-  if (typeof t.mode !== 'string' || !MODES.includes(t.mode)) return `table.mode must be one of ${MODES.join(', ')}`;
+  if (!isPagingMode(t.mode)) return `table.mode must be one of ${PAGING_MODES.join(', ')}`;
   if (typeof t.level !== 'number' || !Number.isInteger(t.level) || t.level < 1 || t.level > 5) return 'table.level must be 1..5';
   if (!isHex(t.baseVa)) return 'table.baseVa must be a 0x… address';
   if (t.pa !== undefined && !isHex(t.pa)) return 'table.pa must be a 0x… address';
@@ -123,9 +123,9 @@ export function parseFromWebview(raw: unknown): Parsed {
     case 'decodeValue':
       if (!isId(m.id)) return bad('decodeValue: id must be a non-negative integer');
       if (!isHex(m.value)) return bad('decodeValue: value must be 0x…');
-      if (typeof m.mode !== 'string' || !MODES.includes(m.mode)) return bad('decodeValue: mode is not a paging mode');
+      if (!isPagingMode(m.mode)) return bad('decodeValue: mode is not a paging mode');
       if (typeof m.level !== 'number' || !Number.isInteger(m.level) || m.level < 1 || m.level > 5) return bad('decodeValue: level must be 1..5');
-      return { ok: true, message: { type: 'decodeValue', id: m.id, value: m.value, mode: m.mode as PagingModeName, level: m.level } };
+      return { ok: true, message: { type: 'decodeValue', id: m.id, value: m.value, mode: m.mode, level: m.level } };
     case 'edit':
       if (!isHex(m.pa)) return bad('edit: pa must be a 0x… address');
       if (typeof m.value !== 'number' || !Number.isInteger(m.value) || m.value < 0 || m.value > 255) return bad('edit: value must be a byte, 0..255');

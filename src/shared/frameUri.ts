@@ -5,6 +5,7 @@
  * how to read it as a table (mode, level, the first VA it covers) and what it is (label).
  * Pure string work, so the tree, the links and the editor agree without `vscode`.
  */
+import { isPagingMode } from '../paging/modes';
 import type { PagingModeName } from './dapRequests';
 
 export const FRAME_SCHEME = 'hyperframe-frame';
@@ -17,8 +18,6 @@ export interface FrameLocation {
   /** What the frame is, for the editor's header (`CPU 0 · PML4`, `idle_pg_table`). */
   label?: string;
 }
-
-const MODES: readonly string[] = ['legacy32', 'pae', 'long4', 'long5', 'ept'];
 
 /** The path and query of a frame URI (the scheme is FRAME_SCHEME). */
 export function frameUriParts(loc: FrameLocation): { path: string; query: string } {
@@ -40,9 +39,9 @@ export function parseFrameUri(path: string, query: string): FrameLocation | unde
   const loc: FrameLocation = { sessionId: decodeURIComponent(m[1]), pa: BigInt(m[2]) };
   const mode = q.get('mode');
   const level = Number(q.get('level'));
-  if (mode && MODES.includes(mode) && Number.isInteger(level) && level >= 1 && level <= 5) {
+  if (isPagingMode(mode) && Number.isInteger(level) && level >= 1 && level <= 5) {
     const baseVa = q.get('baseVa');
-    loc.table = { mode: mode as PagingModeName, level, ...(baseVa && /^0x[0-9a-f]+$/i.test(baseVa) ? { baseVa: BigInt(baseVa) } : {}) };
+    loc.table = { mode, level, ...(baseVa && /^0x[0-9a-f]+$/i.test(baseVa) ? { baseVa: BigInt(baseVa) } : {}) };
   }
   const label = q.get('label');
   if (label) loc.label = label;

@@ -1,6 +1,7 @@
 import { type Dump, openDump, PageCache } from '../memory';
 import type { ControlRegs } from '../paging/modes';
 import { HyperFrameError } from '../util/errors';
+import { tablesFromRegisters, type SegmentRegisters } from '../x86/segments';
 import type { BreakpointKind, StopEvent, Target, TargetCapabilities, VcpuInfo } from './target';
 import { readVirtualThroughTables } from './virtualThroughTables';
 
@@ -104,11 +105,22 @@ export class DumpTarget implements Target {
     throw NOT_LIVE('run monitor commands');
   }
 
+  /** From the core's QEMU CPU note (descriptor tables, LDTR, TR), when it has one. */
+  async segments(vcpu: number): Promise<SegmentRegisters> {
+    const fromCore = this.dump.kind === 'elf-core' ? tablesFromRegisters(this.vcpu(vcpu).regs) : undefined;
+    if (!fromCore) throw new HyperFrameError('TARGET', 'this target has no monitor');
+    return fromCore;
+  }
+
   invalidate(): void {
     this.phys.invalidate();
   }
 
   async close(): Promise<void> {
     await this.dump.close();
+  }
+
+  abort(): void {
+    void this.close().catch(() => undefined);
   }
 }

@@ -1,11 +1,15 @@
 import { GdbClient, type GdbClientOptions, resumeAfterLoss } from '../gdbstub/client';
+import { MemoryWriteError } from '../gdbstub/memory';
 import type { StopReply, ThreadId } from '../gdbstub/replies';
 import { PageCache } from '../memory/pageCache';
 import type { ControlRegs } from '../paging/modes';
 import { HyperFrameError } from '../util/errors';
+import type { SegmentRegisters } from '../x86/segments';
+import { PartialWriteError } from './errors';
 import type { SharedRamFile } from './hostPhysical';
 import { choosePhysical, type LivePhysical, type PhysicalMemoryOption, type SymbolLookup } from './livePhysical';
-import type { BreakpointKind, PhysicalStrategy, StopEvent, Target, TargetCapabilities, Unavailable, VcpuInfo } from './target';
+import { segmentsFromMonitor } from './qemuSegments';
+import type { BreakpointKind, PhysicalStrategy, StopCause, StopEvent, Target, TargetCapabilities, Unavailable, VcpuInfo } from './target';
 
 export interface AttachOptions extends GdbClientOptions {
   host: string;
@@ -29,6 +33,8 @@ export class LiveTarget implements Target {
   private disconnectReason: string | undefined;
   /** How long an interrupt may take to stop the target (the per-request timeout). */
   private readonly interruptMs: number;
+  /** Monitor commands in turn, so that `cpu N` and the command it is for are never split. */
+  private monitorChain: Promise<unknown> = Promise.resolve();
 
   private constructor(
     readonly client: GdbClient,
@@ -98,14 +104,17 @@ export class LiveTarget implements Target {
   private toEvent(stop: StopReply, expected: StopEvent['reason'] | undefined): StopEvent {
     if (stop.kind !== 'signal') return { reason: 'exited', detail: stop.raw };
     const vcpu = this.vcpuOf(stop.thread);
+    // gdb's numbers: SIGTRAP for breakpoints, watchpoints and steps, SIGINT for an interrupt.
+    const cause: StopCause = stop.signal === 5 ? 'trap' : stop.signal === 2 ? 'interrupt' : 'signal';
+    const named = { cause, ...(cause === 'signal' ? { signal: stop.signal } : {}), detail: stop.raw };
     let reason: StopEvent['reason'];
     if (stop.reason?.kind === 'watch' || stop.reason?.kind === 'rwatch' || stop.reason?.kind === 'awatch') {
-      return { reason: 'data breakpoint', vcpu, dataAddress: stop.reason.address, detail: stop.raw };
+      return { reason: 'data breakpoint', vcpu, dataAddress: stop.reason.address, ...named };
     } else if (expected) reason = expected;
-    else if (stop.signal === 2) reason = 'pause';
-    else if (stop.signal === 5) reason = 'breakpoint'; // QEMU reports breakpoints as a bare T05
+    else if (cause === 'interrupt') reason = 'pause';
+    else if (cause === 'trap') reason = 'breakpoint'; // QEMU reports breakpoints as a bare T05
     else reason = 'signal';
-    return { reason, vcpu, detail: stop.raw };
+    return { reason, vcpu, ...named };
   }
 
   private assertStopped(what: string): void {
@@ -160,7 +169,7 @@ export class LiveTarget implements Target {
   async writeVirtual(vcpu: number, va: bigint, data: Uint8Array): Promise<void> {
     this.assertStopped('write memory');
     try {
-      await this.client.writeMemory(va, data, this.thread(vcpu));
+      await this.client.writeMemory(va, data, this.thread(vcpu)).catch(partialWrite);
     } finally {
       this.phys.invalidate(); // which frames changed is not known without a walk
     }
@@ -169,7 +178,7 @@ export class LiveTarget implements Target {
   async writePhysical(pa: bigint, data: Uint8Array): Promise<void> {
     this.assertStopped('write memory');
     try {
-      await this.physical.batch(() => this.physical.mem.write(pa, data));
+      await this.physical.batch(() => this.physical.mem.write(pa, data)).catch(partialWrite);
     } finally {
       this.phys.invalidateRange(pa, data.length);
     }
@@ -248,9 +257,19 @@ export class LiveTarget implements Target {
     await this.client.removeBreakpoint(kind, address, bytes);
   }
 
-  async monitor(command: string): Promise<string> {
+  monitor(command: string, vcpu?: number): Promise<string> {
     this.assertStopped('run monitor commands');
-    return this.client.monitor(command);
+    const run = this.monitorChain.then(async () => {
+      if (vcpu !== undefined) await this.client.monitor(`cpu ${vcpu}`);
+      return this.client.monitor(command);
+    });
+    this.monitorChain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** From QEMU's monitor: its `info registers` prints what the stub does not report. */
+  segments(vcpu: number): Promise<SegmentRegisters> {
+    return segmentsFromMonitor((command, cpu) => this.monitor(command, cpu), vcpu);
   }
 
   invalidate(): void {
@@ -298,4 +317,10 @@ function stubLimits(client: GdbClient, physical: LivePhysical, threads: number):
   if (!client.features.phyMemMode) out.push({ feature: 'physical memory mode', reason: `the stub has no physical-memory mode (QEMU's PhyMemMode): physical memory through ${physical.reason}` });
   if (threads === 0) out.push({ feature: 'threads', reason: 'the stub lists no threads: one vCPU, the one that stopped' });
   return out;
+}
+
+/** The stub's refusal part-way through a write, as the target-level error that says how much landed. */
+function partialWrite(e: unknown): never {
+  if (e instanceof MemoryWriteError) throw new PartialWriteError(e.code, e.bytesWritten, e.message);
+  throw e;
 }

@@ -1,5 +1,6 @@
 import type { PhysMem } from '../memory/physMem';
 import type { ControlRegs } from '../paging/modes';
+import type { SegmentRegisters } from '../x86/segments';
 
 /** A vCPU as the debugger shows it: numbered from 0 as QEMU's monitor numbers them. */
 export interface VcpuInfo {
@@ -12,8 +13,19 @@ export interface VcpuInfo {
 
 export type StopReason = 'entry' | 'pause' | 'step' | 'breakpoint' | 'data breakpoint' | 'signal' | 'exited';
 
+/**
+ * What the machine says stopped a vCPU, whatever the stub's words for it: a trap (a breakpoint,
+ * watchpoint or single step), an interrupt (the stop a pause asked for), or another signal.
+ */
+export type StopCause = 'trap' | 'interrupt' | 'signal';
+
 export interface StopEvent {
+  /** What the target expected (a step, a pause) or made of the stop. */
   reason: StopReason;
+  /** Undefined when the stop says nothing (an exit, a dump's snapshot). */
+  cause?: StopCause;
+  /** The signal number of a cause 'signal', for the user. */
+  signal?: number;
   /** vCPU that stopped (the stub's stop thread), from 0. */
   vcpu?: number;
   /** Address of a data breakpoint hit. */
@@ -96,8 +108,16 @@ export interface Target {
 
   insertBreakpoint(kind: BreakpointKind, address: bigint, bytes?: number): Promise<void>;
   removeBreakpoint(kind: BreakpointKind, address: bigint, bytes?: number): Promise<void>;
-  /** A monitor command (QEMU's HMP through qRcmd): its text output. */
-  monitor(command: string): Promise<string>;
+  /**
+   * A monitor command (QEMU's HMP through qRcmd): its text output. With `vcpu`, the monitor's
+   * current CPU is set to it first, and no other command comes between the two.
+   */
+  monitor(command: string, vcpu?: number): Promise<string>;
+  /**
+   * Segment registers' hidden parts (base, limit, attributes), LDTR, TR, GDTR and IDTR of a vCPU,
+   * which gdb's registers do not carry. Throws (TARGET) when the target cannot tell.
+   */
+  segments(vcpu: number): Promise<SegmentRegisters>;
 
   /** Drops cached memory (after an outside change). */
   invalidate(): void;
@@ -106,4 +126,6 @@ export interface Target {
    * running unless `leavePaused`. Dumps just close their file.
    */
   close(opts?: { leavePaused?: boolean }): Promise<void>;
+  /** Lets go at once, without a word to the stub (when a clean end takes too long); a dump closes its file. */
+  abort(reason: string): void;
 }

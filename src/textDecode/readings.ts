@@ -6,12 +6,12 @@
 import { decodeEntry } from '../paging/entry';
 import { setFlags, sizeText } from '../paging/format';
 import { memoryType } from '../paging/memoryType';
-import { canonicalize, indexAt, isCanonical, type PagingContext, type PagingMode } from '../paging/modes';
+import { canonicalize, type CpuPagingMode, indexAt, isCanonical, type PagingContext, type PagingMode } from '../paging/modes';
 import type { DecodedEntry } from '../paging/types';
 import { hex } from '../util/numbers';
 import { decodeP2mValue } from '../xen/frameBits';
 
-export type DecodeMode = 'auto' | 'legacy32' | 'pae' | 'long4' | 'long5';
+export type DecodeMode = 'auto' | CpuPagingMode;
 
 export interface DecodeOptions {
   /** Which readings to show: `auto` shows every mode's. */

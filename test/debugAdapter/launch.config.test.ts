@@ -1,9 +1,10 @@
 /** The launch configuration checker, QEMU's -gdb argument and how QEMU is started, without a target. */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseAttachConfig, parseLaunchConfig } from '../../src/debugAdapter/launchConfig';
+import { PAGING_MODE_OPTIONS, parseAttachConfig, parseLaunchConfig } from '../../src/debugAdapter/launchConfig';
+import { CPU_PAGING_MODES } from '../../src/paging/modes';
 import { gdbEndpointInArgs, spawnQemu } from '../../src/debugAdapter/qemuLauncher';
 
 describe('attach configuration', () => {
@@ -99,5 +100,27 @@ describe('starting QEMU', () => {
     expect(JSON.parse(out.trim())).toEqual([...hostile, '-gdb', 'tcp:127.0.0.1:1']);
     expect(existsSync(marker)).toBe(false);
     rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('paging modes: one list', () => {
+  // package.json cannot import the constant: its enums are checked against it here.
+  const pkg = JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')) as {
+    contributes: {
+      debuggers: { configurationAttributes: Record<string, { properties: { pagingMode: { enum: string[] } } }> }[];
+      configuration: { properties: Record<string, { enum?: string[] }> };
+    };
+  };
+
+  it("package.json's pagingMode (attach and launch) and hyperframe.decode.mode offer what the adapter accepts", () => {
+    const attributes = pkg.contributes.debuggers[0].configurationAttributes;
+    expect(Object.keys(attributes).sort()).toEqual(['attach', 'launch']);
+    for (const request of ['attach', 'launch']) expect(attributes[request].properties.pagingMode.enum).toEqual(PAGING_MODE_OPTIONS);
+    expect(pkg.contributes.configuration.properties['hyperframe.decode.mode'].enum).toEqual(PAGING_MODE_OPTIONS);
+  });
+
+  it('every mode a CPU selects is accepted, and nothing else', () => {
+    for (const mode of CPU_PAGING_MODES) expect(parseAttachConfig({ port: 1, pagingMode: mode, root: '0x1000' }).pagingMode).toBe(mode);
+    expect(() => parseAttachConfig({ port: 1, pagingMode: 'ept' })).toThrow(/bad 'pagingMode' "ept": expected one of auto, legacy32, pae, long4, long5/);
   });
 });

@@ -10,8 +10,7 @@ import {
   virtualRef,
   writeSpace,
 } from '../../src/debugAdapter/memoryRefs';
-import { MemoryWriteError } from '../../src/gdbstub/memory';
-import { HyperFrameError } from '../../src/util/errors';
+import { PartialWriteError } from '../../src/target/errors';
 
 describe('memory references', () => {
   it.each<[string, MemoryRef]>([
@@ -130,14 +129,14 @@ describe('partial reads', () => {
   it('a write the target refuses part-way reports the bytes that landed', async () => {
     const m = fakeMemory([0x1000n, 0x3000n]);
     m.writeVirtual = async () => {
-      throw new MemoryWriteError(new HyperFrameError('TARGET', 'E14'), 8, 'the stub refused: E14 (the first 8 of 16 bytes were written)');
+      throw new PartialWriteError('TARGET', 8, 'the stub refused: E14 (the first 8 of 16 bytes were written)');
     };
     const w = await writeSpace(m, { kind: 'virtual', vcpu: 0 }, 0x2ff8n, new Uint8Array(16), true);
     expect(w).toEqual({ bytesWritten: 8, error: 'the stub refused: E14 (the first 8 of 16 bytes were written)' });
     expect(m.reads).toEqual([]); // allowPartial: no probe
     // Nothing landed: the refusal is the answer.
     m.writeVirtual = async () => {
-      throw new MemoryWriteError(new HyperFrameError('TARGET', 'E14'), 0, 'the stub refused: E14');
+      throw new PartialWriteError('TARGET', 0, 'the stub refused: E14');
     };
     await expect(writeSpace(m, { kind: 'virtual', vcpu: 0 }, 0x2ff8n, new Uint8Array(16), true)).rejects.toThrow('the stub refused: E14');
   });

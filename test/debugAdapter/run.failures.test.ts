@@ -58,6 +58,13 @@ describe('a run that fails', () => {
     expect(stub!.received).toContain('D');
   });
 
+  it('a stop for a signal other than a trap or an interrupt (SIGSEGV, T0b): an exception naming the signal on the vCPU that stopped', async () => {
+    // The target names the cause; the adapter shows the stub's words only in the text.
+    const client = await attach(stubWith(() => 'T0bthread:02;'));
+    const stop = await client.runTo(() => client.dc.continueRequest({ threadId: 1 }), 5000);
+    expect(stop.body).toMatchObject({ reason: 'exception', threadId: 2, description: 'signal 11', text: 'CPU 1 stopped with signal 11 (T0bthread:02;)' });
+  });
+
   it('a stop reply that does not parse: stops with a PROTOCOL error naming it', async () => {
     const client = await attach(stubWith(() => 'T05thread:zz;'));
     const stop = await client.runTo(() => client.dc.continueRequest({ threadId: 1 }), 5000);

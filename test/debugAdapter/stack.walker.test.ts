@@ -10,6 +10,7 @@ import { matchPrologue } from '../../src/debugAdapter/stack/stackWalker';
 import { StopState } from '../../src/debugAdapter/registersCache';
 import type { SessionContext } from '../../src/debugAdapter/context';
 import { SymbolTable } from '../../src/symbols';
+import { parseInfoRegisters } from '../../src/target/qemuSegments';
 import type { Target } from '../../src/target/target';
 
 const b = (...bytes: number[]): Uint8Array => Uint8Array.from([...bytes, 0x90, 0x90, 0x90, 0x90]);
@@ -33,12 +34,15 @@ describe('frame-pointer prologues', () => {
   });
 });
 
-/** A stop cache over a target that has these registers and prints this CS line for `info registers`. */
+/** A stop cache over a target that has these registers and whose monitor prints this CS line for `info registers`. */
 function stateWith(regs: Record<string, bigint>, csLine?: string): StopState {
   const target = {
     capabilities: { runControl: true, breakpoints: [], writeMemory: false, monitor: csLine !== undefined },
     registers: async () => new Map(Object.entries(regs)),
-    monitor: async (cmd: string) => (cmd === 'info registers' ? `${csLine}\nSS =0018 0000000000000000 ffffffff 00c09300 DPL=0 DS   [-WA]\n` : ''),
+    segments: async () => {
+      if (csLine === undefined) throw new Error('this target has no monitor');
+      return parseInfoRegisters(`${csLine}\nSS =0018 0000000000000000 ffffffff 00c09300 DPL=0 DS   [-WA]\n`);
+    },
   } as unknown as Target;
   const ctx: SessionContext = { target, symbols: SymbolTable.empty(), currentVcpu: () => 0, log: () => undefined };
   return new StopState(ctx);

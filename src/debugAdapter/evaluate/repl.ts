@@ -83,7 +83,7 @@ export function hexDump(address: bigint, data: Uint8Array): string[] {
 
 async function regsCommand(rest: string, env: ReplEnv): Promise<string[]> {
   if (rest.trim()) throw new HyperFrameError('BAD_ARGUMENT', 'regs takes no argument (it shows the vCPU in focus)');
-  return registerLines(env.vcpu, await env.state.registers(env.vcpu), await env.state.monitorRegisters(env.vcpu), await env.state.paging(env.vcpu));
+  return registerLines(env.vcpu, await env.state.registers(env.vcpu), await env.state.segments(env.vcpu), await env.state.paging(env.vcpu));
 }
 
 async function monitorCommand(rest: string, env: ReplEnv): Promise<string[]> {
@@ -91,6 +91,6 @@ async function monitorCommand(rest: string, env: ReplEnv): Promise<string[]> {
   if (!cmd) throw new HyperFrameError('BAD_ARGUMENT', 'monitor takes a command: monitor info tlb');
   if (!env.ctx.target.capabilities.monitor) throw new HyperFrameError('TARGET', 'this target has no monitor');
   // `cpu N` itself goes through as typed; anything else runs on the vCPU in focus.
-  const text = await env.state.monitor(cmd, /^cpu\b/.test(cmd) ? undefined : env.vcpu);
+  const text = await env.ctx.target.monitor(cmd, /^cpu\b/.test(cmd) ? undefined : env.vcpu);
   return [text.replace(/\r/g, '').replace(/\n+$/, '')];
 }

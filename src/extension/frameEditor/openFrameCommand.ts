@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { type FrameLocation, FRAME_SCHEME, frameUriParts } from '../../shared/frameUri';
+import { isPagingMode } from '../../paging/modes';
 import type { PagingModeName } from '../../shared/dapRequests';
 import { parseNumber } from '../../util/numbers';
 import type { SessionTracker } from '../session/sessionTracker';
@@ -14,8 +15,6 @@ export interface OpenFrameArgs {
   baseVa?: string;
   label?: string;
 }
-
-const MODES: readonly string[] = ['legacy32', 'pae', 'long4', 'long5', 'ept'];
 
 /**
  * Open Frame…: a frame of a session's physical memory in the frame editor, by PA or MFN, read as a
@@ -51,7 +50,7 @@ export async function openFrame(tracker: SessionTracker, args: OpenFrameArgs = {
     sessionId: t.client.id,
     // A PAE PDPT is 32 bytes anywhere in its frame: keep its address; other frames start at a page.
     pa: args.mode === 'pae' && args.level === 3 ? pa & ~0x1fn : pa & ~0xfffn,
-    ...(args.mode && MODES.includes(args.mode) && args.level ? { table: { mode: args.mode, level: args.level, ...(args.baseVa ? { baseVa: parseNumber(args.baseVa, 'baseVa') } : {}) } } : {}),
+    ...(isPagingMode(args.mode) && args.level ? { table: { mode: args.mode, level: args.level, ...(args.baseVa ? { baseVa: parseNumber(args.baseVa, 'baseVa') } : {}) } } : {}),
     ...(args.label ? { label: args.label } : {}),
   };
   const { path, query } = frameUriParts(loc);

@@ -1,12 +1,9 @@
 import { bit } from '../util/numbers';
 
 /**
- * What QEMU's gdbstub does not report but its monitor's `info registers` prints: the hidden parts
- * of the segment registers (base, limit, attributes), LDTR, TR, GDTR and IDTR.
- *
- *   CS =0018 0000000000000000 ffffffff 00af9a00 DPL=0 CS64 [-R-]
- *   LDT=0000 0000000000000000 0000ffff 00008200 DPL=0 LDT
- *   GDT=     00000000001001e0 0000001f
+ * Segment state beyond the selectors gdb's registers carry: the hidden parts of the segment
+ * registers (base, limit, attributes), LDTR, TR, GDTR and IDTR; what to make of it (attribute
+ * bits, the code size the CPU decodes with).
  */
 
 export interface SegmentState {
@@ -24,47 +21,20 @@ export interface TableRegister {
   limit: bigint;
 }
 
-export interface MonitorRegisters {
+export interface SegmentRegisters {
   /** es cs ss ds fs gs ldtr tr, by lower-case name. */
   segments: Map<string, SegmentState>;
   gdtr?: TableRegister;
   idtr?: TableRegister;
 }
 
-const SEGMENT_NAMES: Record<string, string> = { ES: 'es', CS: 'cs', SS: 'ss', DS: 'ds', FS: 'fs', GS: 'gs', LDT: 'ldtr', TR: 'tr' };
-
-export function parseMonitorRegisters(text: string): MonitorRegisters {
-  const out: MonitorRegisters = { segments: new Map() };
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    const seg = /^(ES|CS|SS|DS|FS|GS|LDT|TR)\s*=([0-9a-f]+) ([0-9a-f]+) ([0-9a-f]+) ([0-9a-f]+)\s*(.*)$/i.exec(line);
-    if (seg) {
-      out.segments.set(SEGMENT_NAMES[seg[1].toUpperCase()], {
-        selector: BigInt(`0x${seg[2]}`),
-        base: BigInt(`0x${seg[3]}`),
-        limit: BigInt(`0x${seg[4]}`),
-        attributes: BigInt(`0x${seg[5]}`),
-        text: seg[6].trim(),
-      });
-      continue;
-    }
-    const table = /^(GDT|IDT)\s*=\s*([0-9a-f]+) ([0-9a-f]+)/i.exec(line);
-    if (table) {
-      const value = { base: BigInt(`0x${table[2]}`), limit: BigInt(`0x${table[3]}`) };
-      if (table[1].toUpperCase() === 'GDT') out.gdtr = value;
-      else out.idtr = value;
-    }
-  }
-  return out;
-}
-
 /**
- * The same state from a register map that already holds it (QEMU ELF cores: gdtr_base,
+ * The state from a register map that holds it (QEMU ELF cores: gdtr_base,
  * gdtr_limit, idtr_*, tr, tr_base, tr_limit, ldtr, ldtr_base), or undefined when it does not.
  */
-export function tablesFromRegisters(regs: Map<string, bigint>): MonitorRegisters | undefined {
+export function tablesFromRegisters(regs: Map<string, bigint>): SegmentRegisters | undefined {
   if (!regs.has('gdtr_base') && !regs.has('idtr_base')) return undefined;
-  const out: MonitorRegisters = { segments: new Map() };
+  const out: SegmentRegisters = { segments: new Map() };
   const table = (n: string) => (regs.has(`${n}_base`) ? { base: regs.get(`${n}_base`)!, limit: regs.get(`${n}_limit`) ?? 0n } : undefined);
   out.gdtr = table('gdtr');
   out.idtr = table('idtr');

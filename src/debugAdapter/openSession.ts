@@ -1,14 +1,15 @@
 /**
- * Turns a checked configuration into a Target: attach to a stub, open a dump, or start QEMU and
- * attach to it. Also loads the symbol files and settles the paging override, so that the session
- * starts with everything its requests need.
+ * Turns a checked configuration into an opened session: the Target (target/openTarget.ts, as the
+ * CLI opens it), after starting QEMU when the configuration says so. Also loads the symbol files
+ * and settles the paging override, so that the session starts with everything its requests need.
  */
 import type { PagingSpec } from '../paging/spec';
 import { loadSymbolFiles, type SymbolTable } from '../symbols';
 import { loadOffsetsFile } from '../xenTarget/offsetsFile';
 import type { XenBuild } from '../xen/structLayouts';
-import { DumpTarget } from '../target/dumpTarget';
-import { LiveTarget } from '../target/liveTarget';
+import type { SharedRamFile } from '../target/hostPhysical';
+import type { PhysicalMemoryOption } from '../target/livePhysical';
+import { openTarget } from '../target/openTarget';
 import type { Target } from '../target/target';
 import { rootOfCr3 } from '../paging/modes';
 import { HyperFrameError } from '../util/errors';
@@ -24,8 +25,6 @@ export interface OpenedTarget {
   pagingOverride?: Pick<PagingSpec, 'mode' | 'root'>;
   /** QEMU, when the adapter started it. */
   qemu?: LaunchedQemu;
-  /** Drops the connection at once, without a word to the stub (a clean end that takes too long). */
-  abort(reason: string): void;
 }
 
 export type Output = (text: string, category: 'console' | 'stdout' | 'stderr' | 'important') => void;
@@ -41,24 +40,25 @@ async function pagingOverride(cfg: SessionConfig, target: Target, out: Output): 
   return { mode: cfg.pagingMode, root };
 }
 
-export async function openTarget(cfg: SessionConfig, out: Output): Promise<OpenedTarget> {
+export async function openSession(cfg: SessionConfig, out: Output): Promise<OpenedTarget> {
   const symbols = await loadSymbolFiles(cfg.symbols);
   const xenBuild = cfg.xenOffsets === undefined ? undefined : await loadOffsetsFile(cfg.xenOffsets);
   if (symbols.size > 0) out(`${symbols.size} symbols from ${cfg.symbols.join(', ')}\n`, 'console');
-  const clientOpts = { timeoutMs: cfg.timeoutMs, connectTimeoutMs: cfg.timeoutMs };
+  const attach = (at: { host: string; port: number }, physicalMemory: PhysicalMemoryOption, ramFile?: SharedRamFile): Promise<Target> =>
+    openTarget({
+      source: { kind: 'attach', host: at.host, port: at.port, physicalMemory, timeoutMs: cfg.timeoutMs, connectTimeoutMs: cfg.timeoutMs, ramFile },
+      symbols,
+      // Nobody waits for what it says, so the Debug Console must show it.
+      onProtocolError: (message) => out(`${message}\n`, 'important'),
+    });
   let target: Target;
   let qemu: LaunchedQemu | undefined;
-  const live = (t: LiveTarget): LiveTarget => {
-    // Nobody waits for what it says, so the Debug Console must show it.
-    t.onProtocolError((message) => out(`${message}\n`, 'important'));
-    return t;
-  };
   switch (cfg.kind) {
     case 'attach':
-      target = live(await LiveTarget.attach({ ...clientOpts, host: cfg.host, port: cfg.port, physicalMemory: cfg.physicalMemory, symbols }));
+      target = await attach(cfg, cfg.physicalMemory);
       break;
     case 'dump':
-      target = await DumpTarget.open(cfg.path, { raw: cfg.raw, base: cfg.base });
+      target = await openTarget({ source: { kind: 'dump', path: cfg.path, raw: cfg.raw, base: cfg.base } });
       break;
     case 'qemu': {
       // Guest RAM in a shared file unless the configuration asks for another way to read it.
@@ -68,13 +68,7 @@ export async function openTarget(cfg: SessionConfig, out: Output): Promise<Opene
       if (qemu.ramFileNote) out(`guest RAM is not in a shared file: ${qemu.ramFileNote}\n`, 'console');
       const q = qemu;
       try {
-        target = live(
-          await connectWhenReady(
-            q,
-            () => LiveTarget.attach({ ...clientOpts, host: q.gdb.host, port: q.gdb.port, physicalMemory: cfg.physicalMemory, symbols, ramFile: q.ramFile }),
-            Math.max(cfg.timeoutMs, 10_000),
-          ),
-        );
+        target = await connectWhenReady(q, () => attach(q.gdb, cfg.physicalMemory, q.ramFile), Math.max(cfg.timeoutMs, 10_000));
         q.forgetRamFile(); // QEMU has it mapped and the target has it open: no name needed any more
       } catch (e) {
         await q.terminate(1000);
@@ -83,16 +77,11 @@ export async function openTarget(cfg: SessionConfig, out: Output): Promise<Opene
       break;
     }
   }
-  const opened = target;
-  const abort = (reason: string): void => {
-    if (opened instanceof LiveTarget) opened.abort(reason);
-    else void opened.close().catch(() => undefined);
-  };
   try {
     out(`${target.description}\n`, 'console');
     // What a stub unlike QEMU's lacks, once each (the root is moot when the configuration gives it).
     for (const u of target.capabilities.unavailable ?? []) if (!(u.feature === 'control registers' && cfg.root !== undefined)) out(`${u.reason}\n`, 'console');
-    return { target, symbols, xenBuild, qemu, abort, pagingOverride: await pagingOverride(cfg, target, out) };
+    return { target, symbols, xenBuild, qemu, pagingOverride: await pagingOverride(cfg, target, out) };
   } catch (e) {
     await target.close().catch(() => undefined);
     await qemu?.terminate(1000);
