@@ -66,6 +66,7 @@ export async function openSession(cfg: SessionConfig, out: Output): Promise<Open
       qemu = await spawnQemu(cfg.qemuPath, cfg.args, (text, category) => out(text, category), { ramFile });
       out(`started ${cfg.qemuPath} (pid ${qemu.pid}), gdbstub on ${qemu.gdb.host}:${qemu.gdb.port}\n`, 'console');
       if (qemu.ramFileNote) out(`guest RAM is not in a shared file: ${qemu.ramFileNote}\n`, 'console');
+      if (qemu.gdb.exposed) out(`warning: ${qemu.gdb.exposed}\n`, 'stderr');
       const q = qemu;
       try {
         target = await connectWhenReady(q, () => attach(q.gdb, cfg.physicalMemory, q.ramFile), Math.max(cfg.timeoutMs, 10_000));

@@ -21,6 +21,11 @@ import { planRamFile } from './ramFile';
 export interface GdbEndpoint {
   host: string;
   port: number;
+  /**
+   * Set when the arguments make QEMU's gdbstub listen beyond this host (`-s`, `tcp::PORT`,
+   * `tcp:0.0.0.0:PORT`): anyone who can reach the port can read and write the guest. Says what to write instead.
+   */
+  exposed?: string;
 }
 
 export interface LaunchedQemu {
@@ -108,18 +113,24 @@ export { freePort };
 export function gdbEndpointInArgs(args: readonly string[]): GdbEndpoint | undefined {
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    if (a === '-s' || a === '--s') return { host: '127.0.0.1', port: 1234 };
+    if (a === '-s' || a === '--s') return { host: '127.0.0.1', port: 1234, exposed: exposure(a, 1234) };
     if (a === '-gdb' || a === '--gdb') {
       const spec = args[i + 1] ?? '';
       const m = /^tcp:([^:,]*):(\d+)(?:,.*)?$/.exec(spec);
       if (!m) {
         throw new HyperFrameError('BAD_ARGUMENT', `'-gdb ${spec}' is not tcp:HOST:PORT, which the adapter needs to connect; leave -gdb out and the adapter picks a port`);
       }
-      const host = m[1] === '' || m[1] === '0.0.0.0' || m[1] === 'localhost' ? '127.0.0.1' : m[1];
-      return { host, port: Number(m[2]) };
+      const port = Number(m[2]);
+      const everywhere = m[1] === '' || m[1] === '0.0.0.0' || m[1] === '::';
+      const host = everywhere || m[1] === 'localhost' ? '127.0.0.1' : m[1];
+      return { host, port, ...(everywhere ? { exposed: exposure(`${a} ${spec}`, port) } : {}) };
     }
   }
   return undefined;
+}
+
+function exposure(given: string, port: number): string {
+  return `'${given}' makes QEMU's gdbstub listen on every network interface: whoever reaches port ${port} can read and write the guest; '-gdb tcp:127.0.0.1:${port}' keeps it to this host (or leave -gdb out: the adapter then picks a local port)`;
 }
 
 function describeExit(code: number | null, signal: NodeJS.Signals | null): string {

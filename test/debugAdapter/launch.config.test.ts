@@ -77,10 +77,17 @@ describe('launch configuration', () => {
 
 describe("QEMU's -gdb argument", () => {
   it('finds the port the user chose', () => {
-    expect(gdbEndpointInArgs(['-s'])).toEqual({ host: '127.0.0.1', port: 1234 });
-    expect(gdbEndpointInArgs(['-gdb', 'tcp::4321'])).toEqual({ host: '127.0.0.1', port: 4321 });
+    expect(gdbEndpointInArgs(['-s'])).toMatchObject({ host: '127.0.0.1', port: 1234 });
+    expect(gdbEndpointInArgs(['-gdb', 'tcp::4321'])).toMatchObject({ host: '127.0.0.1', port: 4321 });
     expect(gdbEndpointInArgs(['-gdb', 'tcp:10.0.0.2:4321,ipv4'])).toEqual({ host: '10.0.0.2', port: 4321 });
+    expect(gdbEndpointInArgs(['-gdb', 'tcp:127.0.0.1:4321'])).toEqual({ host: '127.0.0.1', port: 4321 });
     expect(gdbEndpointInArgs(['-kernel', 'k'])).toBeUndefined();
+  });
+
+  it('warns when it listens on every interface (-s, tcp::PORT, tcp:0.0.0.0:PORT), saying what keeps it local', () => {
+    expect(gdbEndpointInArgs(['-s'])?.exposed).toMatch(/^'-s' makes QEMU's gdbstub listen on every network interface: whoever reaches port 1234 can read and write the guest; '-gdb tcp:127\.0\.0\.1:1234' keeps it/);
+    expect(gdbEndpointInArgs(['-gdb', 'tcp::4321'])?.exposed).toMatch(/'-gdb tcp::4321' makes .* port 4321/);
+    expect(gdbEndpointInArgs(['-gdb', 'tcp:0.0.0.0:4321'])?.exposed).toMatch(/every network interface/);
   });
 
   it('refuses one it cannot connect to', () => {

@@ -5,7 +5,7 @@
  * shows whether QEMU outlives it). QEMU that exits at once is reported with its own words; a CPU
  * at its reset vector shows real mode's linear pc.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +21,22 @@ const guestArgs = (elf: string): string[] => [
   '-accel', 'tcg', '-display', 'none', '-nodefaults', '-no-reboot', '-serial', 'stdio',
   '-m', '64', '-cpu', 'qemu64,+pdpe1gb', '-kernel', elf,
 ];
+
+/** The local addresses of the TCP sockets listening on `port` (from /proc/net/tcp and tcp6). */
+function listeningAddresses(port: number): string[] {
+  const out: string[] = [];
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of readFileSync(file, 'utf8').split('\n').slice(1)) {
+      const [, local, , state] = line.trim().split(/\s+/);
+      if (state !== '0A' || !local) continue; // 0A: LISTEN
+      const [addr, p] = local.split(':');
+      if (parseInt(p, 16) !== port) continue;
+      // IPv4 is written as a little-endian 32-bit hex word.
+      out.push(addr.length === 8 ? [3, 2, 1, 0].map((i) => parseInt(addr.slice(i * 2, i * 2 + 2), 16)).join('.') : `ipv6 ${addr}`);
+    }
+  }
+  return out;
+}
 
 describe('launch QEMU', () => {
   let elf: string;
@@ -40,7 +56,10 @@ describe('launch QEMU', () => {
       await c.start('launch', { qemuPath: QEMU, args: guestArgs(elf), stopOnAttach: false }, false);
       const pid = (await processEvent).body.systemProcessId ?? -1;
       expect(alive(pid)).toBe(true);
-      expect(c.consoleText()).toMatch(/started .*qemu-system-x86_64 \(pid \d+\), gdbstub on 127\.0\.0\.1:\d+/);
+      const gdbPort = Number(/started .*qemu-system-x86_64 \(pid \d+\), gdbstub on 127\.0\.0\.1:(\d+)/.exec(c.consoleText())?.[1]);
+      // Nothing listens beyond loopback: the kernel's own table of listening sockets says so.
+      expect(listeningAddresses(gdbPort)).toEqual(['127.0.0.1']);
+      expect(c.consoleText()).not.toMatch(/every network interface/);
       // Guest RAM in a shared file the adapter reads directly; its name is gone once both have it open.
       // The size is what QEMU's flat memory map gives RAM at attach: 64 MiB, or less while the
       // firmware still shadows its ROM below 1 MiB (an attach early in boot on a loaded machine).
