@@ -218,22 +218,38 @@ export class VsCode {
     await this.answer(editor);
   }
 
-  /** Starts a launch configuration by name (Quick Open `debug NAME`). */
-  async startDebugging(configName: string): Promise<void> {
+  /**
+   * Starts a launch configuration by name (Quick Open `debug NAME`, its row clicked). Unless told
+   * that none should start, waits for the session's toolbar; a pick the workbench dropped under load
+   * (no session, no error) is made once more.
+   */
+  async startDebugging(configName: string, opts: { expectSession?: boolean } = {}): Promise<void> {
     const { page } = this;
-    await this.until(
-      `the launch configuration '${configName}' is not offered`,
-      async () => {
-        await page.keyboard.press('Escape');
-        await page.keyboard.press('Control+P');
-        await page.locator('.quick-input-widget input').first().waitFor({ state: 'visible', timeout: 5_000 });
-        await page.keyboard.type(`debug ${configName}`);
-        await sleep(800);
-        return (await page.locator('.quick-input-list .monaco-list-row').allInnerTexts()).some((t) => t.includes(configName));
-      },
-      60_000,
-    );
-    await page.keyboard.press('Enter');
+    const pick = async (): Promise<void> => {
+      const row = await this.until(
+        `the launch configuration '${configName}' is not offered`,
+        async () => {
+          await page.keyboard.press('Escape');
+          await page.keyboard.press('Control+P');
+          await page.locator('.quick-input-widget input').first().waitFor({ state: 'visible', timeout: 5_000 });
+          await page.keyboard.type(`debug ${configName}`);
+          await sleep(800);
+          const rows = page.locator('.quick-input-list .monaco-list-row').filter({ hasText: configName });
+          return (await rows.count()) > 0 ? rows.first() : undefined;
+        },
+        60_000,
+      );
+      await row.click();
+    };
+    await pick();
+    if (opts.expectSession === false) return;
+    const toolbar = page.locator('.debug-toolbar');
+    const started = async (ms: number): Promise<boolean> => this.until('no debug session', async () => toolbar.isVisible(), ms).then(() => true, () => false);
+    if (await started(30_000)) return;
+    const errors = await page.locator('.notifications-toasts .notification-list-item-message').allInnerTexts();
+    if (errors.length) throw new Error(`'${configName}' did not start: ${errors.join(' | ')}`);
+    await pick();
+    if (!(await started(60_000))) throw new Error(`'${configName}' did not start a debug session (picked twice)`);
   }
 
   /** Widens the side bar (drags its sash) so that long tree labels and their descriptions show. */
