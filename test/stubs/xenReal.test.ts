@@ -113,6 +113,10 @@ describe("Xen's own gdbstub (test server) in front of a real Xen 4.17 + PV dom0:
         expect(Array.from({ length: 512 }, (_, i) => dv.getBigUint64(i * 8, true))).toEqual(xp);
       }
       expect(xp.filter((v) => v !== 0n).length, 'present PML4 entries in idle_pg_table').toBeGreaterThan(3);
+      // The same direct-map PML4 entry (slot 262) in idle_pg_table and in the L4 each vCPU holds.
+      const slot = Number((DIRECT_MAP >> 39n) & 511n);
+      expect(xp[slot] & 1n, 'idle_pg_table maps the direct map').toBe(1n);
+      for (const cr3 of cr3s) expect(parseXp(await g.hmp(`xp /1gx ${h(cr3 + BigInt(slot * 8))}`))[0], `slot ${slot} of ${h(cr3)}`).toBe(xp[slot]);
     } finally {
       await c.detach();
     }
