@@ -12,7 +12,7 @@ import { StubFeatures, negotiate } from './negotiation';
 import { PhysicalModeGate, StubPhysMem } from './qemu';
 import { RegisterAccess, RegisterLayout, fallbackLayout } from './registers';
 import { StopReply, ThreadId, classifyReply, expectOk, replyError } from './replies';
-import { ResumeOptions, RunControl } from './runControl';
+import { ResumeOptions, RunControl, interruptHint } from './runControl';
 import { fetchTargetDescription } from './targetXml';
 import { ThreadInfo, Threads } from './threads';
 
@@ -47,7 +47,7 @@ export class GdbClient {
     this.memory = new MemoryAccess(connection, { packetSize: features.packetSize, initialReadChunk: options.initialReadChunk });
     this.gate = new PhysicalModeGate(connection, features.phyMemMode);
     this.regs = new RegisterAccess(connection, registerLayout, (t) => threads.select('g', t));
-    this.run = new RunControl(connection, threads, () => this.gate.restoreVirtual());
+    this.run = new RunControl(connection, threads, () => this.gate.restoreVirtual(), interruptHint(features.raw.size));
     this.bps = new Breakpoints(connection);
   }
 

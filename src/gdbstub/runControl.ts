@@ -19,6 +19,18 @@ export interface ResumeOptions {
 /** How often interruptAndWait sends 0x03 again while the target has not stopped. */
 const INTERRUPT_RETRY_MS = 50;
 
+/**
+ * Why a stub that announced no features may not stop: Xen's own gdbstub reads the line only
+ * inside its trap handler and gdbsx never reads 0x03, and both answer `qSupported` with empty.
+ */
+export const DEAF_STUB_HINT =
+  "this stub announced no features (no qSupported), as Xen's own gdbstub and gdbsx do, and those do not hear interrupts: stop the target from its side (Xen's '%' debug key, `xl pause`)";
+
+/** What a stub's `qSupported` answer says about interrupts: a hint for a timeout, or nothing. */
+export function interruptHint(announcedFeatures: number): string | undefined {
+  return announcedFeatures === 0 ? DEAF_STUB_HINT : undefined;
+}
+
 export class RunControl {
   private vContActions: Set<string> | undefined;
   /** The resume from its first packet (or the work before it) to its stop or failure. */
@@ -31,6 +43,8 @@ export class RunControl {
     private readonly threads: Threads,
     /** Runs before any packet of a resume (the client restores virtual mode there). */
     private readonly beforeResume: () => Promise<void> = async () => undefined,
+    /** Said after a TIMEOUT of interruptAndWait: why this stub may not have heard the 0x03. */
+    private readonly deafHint?: string,
   ) {
     conn.on('stop', (stop) => {
       this.lastStop = stop;
@@ -94,7 +108,8 @@ export class RunControl {
         p.then(resolve, reject);
         this.conn.interrupt();
         retry = setInterval(() => this.conn.interrupt(), INTERRUPT_RETRY_MS);
-        timer = setTimeout(() => reject(new HyperFrameError('TIMEOUT', `the target did not stop within ${ms} ms of an interrupt`)), ms);
+        const why = this.deafHint ? ` — ${this.deafHint}` : '';
+        timer = setTimeout(() => reject(new HyperFrameError('TIMEOUT', `the target did not stop within ${ms} ms of an interrupt${why}`)), ms);
       });
     } finally {
       clearInterval(retry);

@@ -6,6 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { GdbClient, GdbClientOptions } from '../../src/gdbstub/client';
+import { DEAF_STUB_HINT } from '../../src/gdbstub/runControl';
 import { fakeClients, FakeHandler, FakeStub, le } from './fakeStub';
 
 const fake = fakeClients();
@@ -116,12 +117,20 @@ describe('run control (faults QEMU does not produce: a refused resume, a lost or
     const resumed = c.resume();
     resumed.catch(() => undefined);
     const started = Date.now();
-    await expect(c.interruptAndWait(300)).rejects.toMatchObject({ code: 'TIMEOUT', message: 'the target did not stop within 300 ms of an interrupt' });
+    await expect(c.interruptAndWait(300)).rejects.toMatchObject({ code: 'TIMEOUT', message: `the target did not stop within 300 ms of an interrupt — ${DEAF_STUB_HINT}` });
     expect(c.running).toBe(true);
     await expect(c.detach()).rejects.toMatchObject({ code: 'TIMEOUT' });
     expect(c.connection.closed).toBe(true);
     expect(Date.now() - started).toBeLessThan(3000);
     await expect(resumed).rejects.toMatchObject({ code: 'DISCONNECTED' });
+  });
+
+  it('a stub that announced features and still did not stop: the plain timeout, no word about deaf stubs', async () => {
+    const [, c] = await open((p, st) => (p.startsWith('qSupported') ? 'PacketSize=1000;vContSupported+' : p === 'c' || p === '\x03' ? null : xenLike(p, st)), { timeoutMs: 300 });
+    const resumed = c.resume();
+    resumed.catch(() => undefined);
+    await expect(c.interruptAndWait(300)).rejects.toMatchObject({ code: 'TIMEOUT', message: 'the target did not stop within 300 ms of an interrupt' });
+    await expect(c.detach()).rejects.toMatchObject({ code: 'TIMEOUT' });
   });
 });
 

@@ -6,6 +6,8 @@
  * It also counts what passes through (`stats`), and can hide QEMU's physical-memory mode (drop
  * PhyMemMode from the reply to `qqemu.Supported`) so that QEMU stands in for a stub without one
  * (gdbsx, Xen's own stub) and the client has to find physical memory another way (a direct map).
+ * With `keepPaused` it answers a client's `D` itself and hangs up on QEMU without it, which leaves
+ * the VM paused: several clients one after another then see one frozen machine.
  */
 import net from 'node:net';
 
@@ -17,6 +19,8 @@ export interface ProxyOptions {
   rewriteReply?: (payload: string) => string;
   /** Drop PhyMemMode from QEMU's `qqemu.Supported` reply (applied before rewriteReply). */
   hidePhyMemMode?: boolean;
+  /** Answer `D` with `OK` here and drop the stub's connection without it: the VM stays paused. */
+  keepPaused?: boolean;
 }
 
 /** What passed through, over every connection. */
@@ -33,6 +37,8 @@ export interface GdbProxyStats {
   reads: bigint[];
   /** How many `qqemu.Supported` replies lost their PhyMemMode. */
   hidden: number;
+  /** How many `D` packets were answered here and not passed on (keepPaused). */
+  detachesKept: number;
 }
 
 function packetName(payload: string): string {
@@ -87,7 +93,7 @@ export class GdbProxy {
   /** What clients sent, in order, over every connection. */
   readonly sent: Sent[] = [];
   /** Counts of what passed through, over every connection. */
-  readonly stats: GdbProxyStats = { clientPackets: 0, serverPackets: 0, clientBytes: 0, serverBytes: 0, byName: new Map(), reads: [], hidden: 0 };
+  readonly stats: GdbProxyStats = { clientPackets: 0, serverPackets: 0, clientBytes: 0, serverBytes: 0, byName: new Map(), reads: [], hidden: 0, detachesKept: 0 };
   private readonly server: net.Server;
   private held = false;
   private readonly backlog: (() => void)[] = [];
@@ -163,19 +169,32 @@ export class GdbProxy {
     upstream.on('close', () => this.pass(() => client.end()));
 
     const fromClient = new Framer();
+    let detached = false;
     client.on('data', (chunk: Buffer) => {
       this.stats.clientBytes += chunk.length;
+      let kept = '';
       fromClient.push(
         chunk,
-        (body) => {
+        (body, raw) => {
           this.count(body);
           this.record(body);
+          if (this.options.keepPaused && /^D(;|$)/.test(body)) detached = true;
+          else if (!detached) kept += raw;
         },
         (ch) => {
           if (ch === '\x03') this.record(ch);
+          if (!detached) kept += ch;
         },
       );
-      this.pass(() => upstream.write(chunk));
+      if (!this.options.keepPaused) this.pass(() => upstream.write(chunk));
+      else if (kept) this.pass(() => upstream.write(Buffer.from(kept, 'latin1')));
+      if (detached && !upstream.destroyed) {
+        this.stats.detachesKept++;
+        this.pass(() => {
+          client.write('+$OK#9a');
+          upstream.destroy(); // no D: QEMU keeps the VM stopped
+        });
+      }
     });
 
     const fromStub = new Framer();

@@ -18,19 +18,42 @@ interface Model {
   close(): Promise<void>;
 }
 
-const cases: { name: string; guest: 'long4' | 'long4smp'; start: (qemuPort: number) => Promise<Model>; threads: string[] }[] = [
-  { name: "Xen's own gdbstub", guest: 'long4', start: (p) => XenGdbstubModel.start(p), threads: ['CPU 0'] },
-  { name: 'gdbsx', guest: 'long4smp', start: (p) => GdbsxModel.start(p), threads: ['CPU 0', 'CPU 1'] },
+/** A model, and how its target is stopped from its own side (Xen's '%' key, `xl pause`). */
+interface Started {
+  model: Model;
+  stopFromItsSide(): Promise<void>;
+}
+
+const cases: { name: string; guest: 'long4' | 'long4smp'; start: (qemuPort: number) => Promise<Started>; threads: string[] }[] = [
+  {
+    name: "Xen's own gdbstub",
+    guest: 'long4',
+    start: async (p) => {
+      const m = await XenGdbstubModel.start(p);
+      return { model: m, stopFromItsSide: () => m.trap() };
+    },
+    threads: ['CPU 0'],
+  },
+  {
+    name: 'gdbsx',
+    guest: 'long4smp',
+    start: async (p) => {
+      const m = await GdbsxModel.start(p);
+      return { model: m, stopFromItsSide: () => m.pauseDomain() };
+    },
+    threads: ['CPU 0', 'CPU 1'],
+  },
 ];
 
 describe.each(cases)('the adapter attached to a test server modelled on $name', ({ guest, start, threads }) => {
   const root = EXPECTED[guest].cpus[0].root;
   let g: BootedGuest;
   let model: Model;
+  let stopFromItsSide: () => Promise<void>;
   let c: Client;
   beforeAll(async () => {
     g = await bootGuest(guest);
-    model = await start(g.gdbPort);
+    ({ model, stopFromItsSide } = await start(g.gdbPort));
     c = await connectClient();
     const stop = await c.start('attach', { port: model.port, physicalMemory: 'identity', pagingMode: 'long4', root: `0x${root.toString(16)}`, timeout: 3000 });
     expect(stop?.body.reason).toBe('entry');
@@ -69,6 +92,20 @@ describe.each(cases)('the adapter attached to a test server modelled on $name', 
     const [bp] = await c.setInstructionBreakpoints([{ instructionReference: `0x${pc.toString(16)}` }]);
     expect(bp).toMatchObject({ verified: false, message: 'this stub does not support software breakpoints (Z0)' });
     expect(model.received.filter((p) => p.startsWith('Z'))).toEqual([`Z0,${pc.toString(16)},1`]);
+  });
+
+  it('a pause the stub cannot hear says why in the Debug Console; the stop from its side ends the run', async () => {
+    await c.dc.continueRequest({ threadId: 1 });
+    await expect.poll(() => vmStatus(g)).toBe('VM status: running');
+    await c.dc.pauseRequest({ threadId: 1 });
+    const said =
+      "the target did not stop: the target did not stop within 3000 ms of an interrupt — this stub announced no features (no qSupported), as Xen's own gdbstub and gdbsx do, and those do not hear interrupts: stop the target from its side (Xen's '%' debug key, `xl pause`)\n";
+    await expect.poll(() => c.consoleText(), { timeout: 8000 }).toContain(said);
+    expect(await vmStatus(g)).toBe('VM status: running');
+    const stopped = c.event('stopped', 10_000);
+    await stopFromItsSide();
+    await stopped;
+    expect(await vmStatus(g)).toBe('VM status: paused');
   });
 
   it('disconnects leaving the VM running, within the stub buffer throughout', async () => {
