@@ -5,7 +5,7 @@
  * the extension's own gate (src/shared/launchTrust.ts, unit-tested) stands behind it. A dump still
  * opens in the frame editor, read-only.
  */
-import { chmodSync, existsSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { xenSampleRam } from '../fixtures/sampleDumps';
@@ -25,11 +25,11 @@ describe.skipIf(unavailable)('Restricted Mode', () => {
         { type: 'hyperframe', request: 'attach', name: 'Attach with host RAM', host: '127.0.0.1', port: 1 },
       ],
     };
-    vs = await VsCode.start({ name: 'trust', restricted: true, files: { '.vscode/launch.json': JSON.stringify(launch, null, 2) } });
+    // Written before the workbench opens: the explorer need not notice files that appear later.
+    const files = { '.vscode/launch.json': JSON.stringify(launch, null, 2), 'qemu.sh': '#!/bin/sh\ntouch "$(dirname "$0")/qemu-ran"\nsleep 30\n', 'ram.raw': xenSampleRam() };
+    vs = await VsCode.start({ name: 'trust', restricted: true, files });
     marker = join(vs.workspace, 'qemu-ran');
-    writeFileSync(join(vs.workspace, 'qemu.sh'), `#!/bin/sh\ntouch '${marker}'\nsleep 30\n`);
     chmodSync(join(vs.workspace, 'qemu.sh'), 0o755);
-    writeFileSync(join(vs.workspace, 'ram.raw'), xenSampleRam());
   }, 180_000);
 
   afterAll(async () => {

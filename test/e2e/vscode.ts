@@ -51,7 +51,7 @@ const QUIET_SETTINGS = {
 
 export interface VsCodeOptions {
   /** Files of the workspace, by relative path (`.vscode/launch.json`, `kernel.log`). */
-  files: Record<string, string>;
+  files: Record<string, string | Uint8Array>;
   /** User settings besides the quiet ones. */
   settings?: Record<string, unknown>;
   /** Prefix of the screenshots this run saves. */
