@@ -1,10 +1,11 @@
 /**
  * Run control for the session: continue, pause, step one instruction, step over a call, step out.
- * Every stop passes through `judge`, which reports it or resumes silently: a breakpoint whose
- * condition is false or whose hit count is not reached, the temporary breakpoint of a step over
- * hit by another vCPU or by a deeper recursion of the same one (QEMU has no per-vCPU breakpoints),
- * an interrupt the adapter made to change breakpoints while running, the step that takes a vCPU
- * off a breakpoint before a continue (judged too: it may hit a watchpoint or land on a breakpoint).
+ * Every stop passes through the judge (stopVerdict.ts), which reports it or resumes silently: a
+ * breakpoint whose condition is false or whose hit count is not reached, the temporary breakpoint
+ * of a step over hit by another vCPU or by a deeper recursion of the same one (QEMU has no
+ * per-vCPU breakpoints), an interrupt the adapter made to change breakpoints while running, the
+ * step that takes a vCPU off a breakpoint before a continue (judged too: it may hit a watchpoint
+ * or land on a breakpoint).
  *
  * All target access is serialised through one queue: a request never interleaves its packets
  * with those of a stop being judged. While the target runs, work that needs it stopped (new
@@ -14,20 +15,15 @@ import type { StopEvent, Target } from '../target/target';
 import { HyperFrameError } from '../util/errors';
 import { hex } from '../util/numbers';
 import type { BreakpointTable } from './breakpointTable';
-import { cpuView, decodeAt, type CpuView } from './cpuView';
+import { cpuView, type CpuView } from './cpuView';
 import type { StackWalker } from './stack/stackWalker';
 import { CODE_KINDS, type Insertions } from './insertions';
 import type { StopState } from './registersCache';
+import { type Goal, stepOutGoal, stepOverGoal } from './runGoals';
 import { SerialQueue } from './serialQueue';
+import { type ReportedStop, StopJudge } from './stopVerdict';
 
-export interface ReportedStop {
-  reason: 'entry' | 'pause' | 'step' | 'breakpoint' | 'data breakpoint' | 'exception' | 'exited';
-  vcpu: number;
-  hitBreakpointIds?: number[];
-  description?: string;
-  /** Shown next to the stop, and logged. */
-  text?: string;
-}
+export type { ReportedStop } from './stopVerdict';
 
 export interface ExecutionHost {
   readonly target: Target;
@@ -45,12 +41,6 @@ export interface ExecutionHost {
   /** Details of silent resumes, when the configuration asks for them. */
   trace(text: string): void;
 }
-
-type Goal =
-  | { kind: 'continue' }
-  | { kind: 'step'; vcpu: number }
-  /** Run until `vcpu` reaches `address` with sp >= `sp` (back in the caller's frame). */
-  | { kind: 'until'; vcpu: number; address: bigint; sp: bigint; what: string };
 
 interface Waited {
   ev: StopEvent;
@@ -79,6 +69,7 @@ export class Execution {
    * instruction, as soon as it next runs. That stop is expected here and never shown.
    */
   private latent: { vcpu: number; pc: bigint } | undefined;
+  private readonly stopJudge: StopJudge;
 
   constructor(
     private readonly host: ExecutionHost,
@@ -86,6 +77,7 @@ export class Execution {
     private readonly stepTimeoutMs = 2000,
   ) {
     this.lastVcpu = host.target.lastStop?.vcpu ?? 0;
+    this.stopJudge = new StopJudge(host, stepTimeoutMs, () => this.pauseWanted);
   }
 
   get isRunning(): boolean {
@@ -132,28 +124,12 @@ export class Execution {
 
   /** Steps over a call (to the instruction after it, in this frame); any other instruction is stepped. */
   next(vcpu: number): Promise<void> {
-    return this.start(async () => {
-      const cpu = await this.cpu(vcpu);
-      const readCode = (v: number, a: bigint, n: number): Promise<Uint8Array> => this.host.insertions.readCode(v, a, n);
-      const insn = await decodeAt(readCode, vcpu, cpu.pc, cpu.bitness).catch(() => undefined);
-      if (!insn?.isCall) return { kind: 'step', vcpu };
-      return { kind: 'until', vcpu, address: cpu.pc + BigInt(insn.length), sp: cpu.sp, what: 'step over' };
-    });
+    return this.start(() => stepOverGoal(this.host, vcpu));
   }
 
   /** Runs to the return address of the current function (frame pointer when detected, else [sp]). */
   stepOut(vcpu: number): Promise<void> {
-    return this.start(async () => {
-      const cpu = await this.cpu(vcpu);
-      const site = await this.host.stackWalker.returnSite(vcpu, cpu);
-      if (!site.honest) {
-        this.host.log(
-          `step out: no frame pointer found at ${hex(cpu.pc)}; returning to the address at [sp] (${hex(site.ret)}), ` +
-            `which is right only at a function's first instruction or in code that pushed nothing since: it may stop late or not at all`,
-        );
-      }
-      return { kind: 'until', vcpu, address: site.ret, sp: site.sp, what: 'step out' };
-    });
+    return this.start(() => stepOutGoal(this.host, vcpu));
   }
 
   /** Asks a running target to stop; the stop is reported as 'pause'. False when it was not running. */
@@ -252,7 +228,7 @@ export class Execution {
         await this.drainWork();
         if (await this.latentStop(ev)) return undefined; // nothing ran: run (or step) again
         if (started.step && ev.reason === 'data breakpoint' && ev.vcpu !== undefined) this.latent = { vcpu: ev.vcpu, pc: (await this.cpu(ev.vcpu)).pc };
-        return this.judge(ev, goal, timedOut, started.stepOff === true);
+        return this.stopJudge.judge(ev, goal, this.lastVcpu, timedOut, started.stepOff === true);
       });
       if (verdict) return verdict;
     }
@@ -359,71 +335,6 @@ export class Execution {
 
   private cpu(vcpu: number): Promise<CpuView> {
     return cpuView(this.host.stopState, vcpu);
-  }
-
-  /** `stepOff`: the stop of the step off a breakpoint, which nobody sees unless it hit something. */
-  private async judge(ev: StopEvent, goal: Goal, timedOut: boolean, stepOff: boolean): Promise<ReportedStop | undefined> {
-    const vcpu = ev.vcpu ?? this.lastVcpu;
-    if (ev.reason === 'exited') return { reason: 'exited', vcpu, text: `the target exited (${ev.detail ?? 'no detail'})` };
-
-    if (goal.kind === 'step') {
-      if (ev.cause === 'trap' || ev.reason === 'data breakpoint') return { reason: 'step', vcpu: goal.vcpu };
-      if (this.pauseWanted) return { reason: 'pause', vcpu: goal.vcpu };
-      if (timedOut) {
-        return {
-          reason: 'pause',
-          vcpu: goal.vcpu,
-          description: 'instruction not executed',
-          text: `CPU ${goal.vcpu} executed no instruction within ${this.stepTimeoutMs} ms: it is halted (hlt) or waiting; stopped instead`,
-        };
-      }
-      return undefined; // interrupted to change breakpoints: step again
-    }
-
-    if (ev.reason === 'data breakpoint' && ev.dataAddress !== undefined) {
-      const hit = this.host.breakpoints.dataAt(ev.dataAddress);
-      const verdict = await this.host.breakpoints.judge(hit, vcpu);
-      for (const n of verdict.notes) this.host.log(n);
-      if (verdict.ids.length) {
-        return { reason: 'data breakpoint', vcpu, hitBreakpointIds: verdict.ids, description: `data breakpoint at ${hex(ev.dataAddress)}` };
-      }
-      this.host.trace(`CPU ${vcpu}: watchpoint at ${hex(ev.dataAddress)} not reported (condition or hit count)`);
-      return this.pauseWanted ? { reason: 'pause', vcpu } : undefined;
-    }
-
-    if (ev.cause === 'trap') {
-      const cpu = await this.cpu(vcpu);
-      let ours = false;
-      if (goal.kind === 'until' && cpu.pc === goal.address) {
-        if (vcpu === goal.vcpu && cpu.sp >= goal.sp) return { reason: 'step', vcpu };
-        ours = true;
-        this.host.trace(`${goal.what}: CPU ${vcpu} reached ${hex(cpu.pc)} with sp ${hex(cpu.sp)} (${vcpu === goal.vcpu ? 'a deeper call' : 'another vCPU'}); resumed`);
-      }
-      const hit = this.host.breakpoints.codeAt(cpu.pc);
-      if (hit.length) {
-        const verdict = await this.host.breakpoints.judge(hit, vcpu);
-        for (const n of verdict.notes) this.host.log(n);
-        if (verdict.ids.length) return { reason: 'breakpoint', vcpu, hitBreakpointIds: verdict.ids };
-        this.host.trace(`CPU ${vcpu}: breakpoint at ${hex(cpu.pc)} not reported (condition or hit count)`);
-      } else if (!ours && !stepOff) {
-        return {
-          reason: 'exception',
-          vcpu,
-          description: 'trap',
-          text: `CPU ${vcpu} stopped with a trap at ${hex(cpu.pc)} where this session has no breakpoint (${ev.detail ?? ''})`,
-        };
-      }
-      return this.pauseWanted ? { reason: 'pause', vcpu } : undefined;
-    }
-
-    if (ev.cause === 'interrupt' || ev.cause === undefined) {
-      // An interrupt: the user's pause, or ours to change breakpoints (then run on).
-      if (stepOff && timedOut) this.host.trace(`CPU ${vcpu} did not step off the breakpoint within ${this.stepTimeoutMs} ms (halted?); the others run`);
-      if (this.pauseWanted) return { reason: 'pause', vcpu };
-      this.host.trace(`CPU ${vcpu} stopped by an interrupt (${ev.detail ?? 'no detail'}); resumed`);
-      return undefined;
-    }
-    return { reason: 'exception', vcpu, description: `signal ${ev.signal}`, text: `CPU ${vcpu} stopped with signal ${ev.signal} (${ev.detail ?? ''})` };
   }
 
   private async drainWork(): Promise<void> {

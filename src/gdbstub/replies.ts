@@ -58,6 +58,11 @@ export function isConsoleOutput(payload: string): boolean {
   return /^O(?:[0-9a-fA-F]{2})+$/.test(payload);
 }
 
+/** `S`/`T` + signal or `W`/`X` + code: the shape of a stop reply, whatever follows (no other answer starts so). */
+export function looksLikeStopReply(payload: string): boolean {
+  return /^[STWX][0-9a-fA-F]{2}/.test(payload);
+}
+
 // ---- thread ids -------------------------------------------------------------------------------
 
 /** `tid` -1 means "all threads", 0 "any thread"; `pid` is present in the multiprocess form. */

@@ -17,8 +17,9 @@ import {
   leafPfn,
   tableAddress,
 } from './entryRules';
-import { canonicalize, type PagingMode, tableBytes } from './modes';
+import { canonicalize, type PagingMode } from './modes';
 import { type PagingSpec, type ResolvedSpec, resolveSpec } from './spec';
+import { TableReader, type TableRead } from './tableReader';
 import type { DecodedEntry } from './types';
 import type { BadEntryEvent, SelfMapEvent, SharedTableEvent, UnreadableEvent } from './walkEvents';
 
@@ -93,27 +94,11 @@ interface Frame {
   wanted: number[];
   /** The first page number each of them covers (for reading ahead inside the VA window). */
   wantedVpn: number[];
-  children: Map<number, Uint32Array | Error> | undefined;
+  children: Map<number, TableRead> | undefined;
 }
 
-/** Tables kept for shared subtrees: 8 MiB of 4 KiB tables. */
-const RECENT_TABLES = 2048;
 /** The children of a page table: none (shared, never written). */
 const NONE: number[] = [];
-
-/** Tables read ahead of the walk at most (256 KiB of 4 KiB tables). */
-const READ_AHEAD = 64;
-
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-
-/** A table's bytes as little-endian 32-bit words. */
-function words(bytes: Uint8Array): Uint32Array {
-  if (LITTLE_ENDIAN && bytes.byteOffset % 4 === 0) return new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >>> 2);
-  const out = new Uint32Array(bytes.byteLength >>> 2);
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  for (let i = 0; i < out.length; i++) out[i] = dv.getUint32(i * 4, true);
-  return out;
-}
 
 /** A VA as the walk indexes tables, clamped into the mode's space (long modes: the hole goes to the upper half). */
 function rawVa(mode: PagingMode, vaBits: number, va: bigint): bigint {
@@ -137,9 +122,6 @@ function rawVa(mode: PagingMode, vaBits: number, va: bigint): bigint {
 export class TableWalk {
   readonly spec: ResolvedSpec;
   readonly rules: EntryRules;
-  /** Tables read from the source, and their bytes. */
-  tablesRead = 0;
-  bytesRead = 0;
   /** Entries visited again in shared subtrees, and the subtrees left unwalked once the budget was spent. */
   rewalkedEntries = 0;
   sharedNotWalked = 0;
@@ -149,17 +131,7 @@ export class TableWalk {
   private readonly frameLevel = new Map<number, number>();
   /** Tables already descended into (PA + level), with the page number of the first visit. */
   private readonly visited = new Map<number, number>();
-  /**
-   * Recently read tables (PA + level), so that a shared subtree walked again under another VA
-   * (Linux espfix, Xen's shared L3s) is not read again; a table that could not be read is kept as
-   * its error, or a missing frame under a shared table would be asked for once per visit. Bounded:
-   * the oldest go first.
-   */
-  private readonly recent = new Map<number, Uint32Array | Error>();
-  /** Present entries of each table in hand (by its words), for walking a shared table again. */
-  private readonly presentIndex = new WeakMap<Uint32Array, Uint16Array>();
-  /** Reads asked for ahead of the walk (PA + level), not yet taken by the frame that wants them. */
-  private readonly ahead = new Map<number, Promise<Uint32Array | Error>>();
+  private readonly reader: TableReader;
   private readonly fromVpn: number;
   private readonly toVpn: number;
   private readonly leaf: LeafRecord = { vpn: 0, pfn: 0, pages: 0, level: 0, lo: 0, hi: 0, tablePa: 0, index: 0, attrs: 0 };
@@ -169,7 +141,7 @@ export class TableWalk {
 
   constructor(
     spec: PagingSpec,
-    private readonly mem: PhysMem,
+    mem: PhysMem,
     opts: TableWalkOptions = {},
   ) {
     this.spec = resolveSpec(spec);
@@ -179,6 +151,16 @@ export class TableWalk {
     const vaBits = s.geo.vaBits;
     this.fromVpn = opts.from === undefined ? -1 : this.vpnOf(opts.from);
     this.toVpn = opts.to === undefined ? Infinity : Number((rawVa(s.mode, vaBits, opts.to) + 0xfffn) >> 12n);
+    this.reader = new TableReader(mem, s.mode, this.rules, { fromVpn: this.fromVpn, toVpn: this.toVpn }, this.frameLevel);
+  }
+
+  /** Tables read from the source, and their bytes. */
+  get tablesRead(): number {
+    return this.reader.tablesRead;
+  }
+
+  get bytesRead(): number {
+    return this.reader.bytesRead;
   }
 
   /** Runs until the next batch of tables is needed (and reads it), or to the end: false then. */
@@ -189,9 +171,8 @@ export class TableWalk {
       const s = this.spec;
       const root = Number(s.root);
       this.frameLevel.set(root, s.geo.topLevel);
-      const table = await this.mem.read(s.root, tableBytes(s.mode, s.geo.topLevel));
-      this.count(table.byteLength);
-      this.stack.push(this.open(root, s.geo.topLevel, words(table), 0, ATTR_RIGHTS, false));
+      const table = await this.reader.readRoot(s.root, s.geo.topLevel);
+      this.stack.push(this.open(root, s.geo.topLevel, table, 0, ATTR_RIGHTS, false));
       this.toLoad = this.stack[0];
     }
     if (this.toLoad) {
@@ -226,30 +207,10 @@ export class TableWalk {
     return canonicalize(this.spec.mode, BigInt(vpn) << 12n);
   }
 
-  private count(bytes: number): void {
-    this.tablesRead++;
-    this.bytesRead += bytes;
-  }
-
   /** A table the walk enters: registers the frames it points at and picks the children to read. */
-  /** The present entries of a table at `level`, found once per table read (shared subtrees are walked again). */
-  private presentOf(w: Uint32Array, level: number): Uint16Array {
-    const known = this.presentIndex.get(w);
-    if (known !== undefined) return known;
-    const r = this.rules;
-    const count = Math.min(r.entries[level], r.entryBytes === 8 ? w.length >>> 1 : w.length);
-    const mask = r.mode === 'ept' ? 7 : 1;
-    const all = new Uint16Array(count);
-    let n = 0;
-    for (let i = 0; i < count; i++) if (((r.entryBytes === 8 ? w[i << 1] : w[i]) & mask) !== 0) all[n++] = i;
-    const present = all.slice(0, n);
-    this.presentIndex.set(w, present);
-    return present;
-  }
-
   private open(tablePa: number, level: number, w: Uint32Array, baseVpn: number, rights: number, underShared: boolean): Frame {
     const r = this.rules;
-    const present = this.presentOf(w, level);
+    const present = this.reader.presentOf(w, level);
     // A page table points at pages only: nothing to register or read.
     if (level === 1) return { tablePa, level, words: w, present, baseVpn, rights, underShared, next: 0, wanted: NONE, wantedVpn: NONE, children: undefined };
     const wanted: number[] = [];
@@ -275,74 +236,9 @@ export class TableWalk {
     return { tablePa, level, words: w, present, baseVpn, rights, underShared, next: 0, wanted, wantedVpn, children: undefined };
   }
 
-  /** Reads a frame's children together; a table that cannot be read is kept as its error. */
+  /** Reads a frame's children together (and the tables after them, ahead of the walk). */
   private async load(f: Frame): Promise<void> {
-    const level = f.level - 1;
-    const got = await Promise.all(f.wanted.map((pa) => this.fetch(pa, level)));
-    f.children = new Map(f.wanted.map((pa, i) => [pa, got[i]]));
-    for (const pa of f.wanted) this.ahead.delete(pa + level);
-    this.readAhead(f);
-  }
-
-  /** A table's words: kept, already on its way, or read now. */
-  private fetch(pa: number, level: number): Promise<Uint32Array | Error> {
-    const key = pa + level;
-    const kept = this.recent.get(key);
-    if (kept !== undefined) return Promise.resolve(kept);
-    let p = this.ahead.get(key);
-    if (p === undefined) {
-      p = this.mem.read(BigInt(pa), tableBytes(this.spec.mode, level)).then(
-        (b) => {
-          this.count(b.byteLength);
-          const w = words(b);
-          this.remember(key, w);
-          return w;
-        },
-        (e: unknown) => {
-          const error = e instanceof Error ? e : new Error(String(e));
-          this.remember(key, error);
-          return error;
-        },
-      );
-      this.ahead.set(key, p);
-      if (this.ahead.size > 2 * READ_AHEAD) this.ahead.delete(this.ahead.keys().next().value as number);
-    }
-    return p;
-  }
-
-  /**
-   * Asks for the tables the walk will want next (the children of `f`'s children, in walk order)
-   * while it works through what it has: on a stub that pipelines, the wire stays busy while the
-   * walk runs. Which of them are really descended is decided when their parent is opened, as
-   * always; one read ahead that turns out unneeded (a self-map's target) costs a read, no more.
-   */
-  private readAhead(f: Frame): void {
-    const r = this.rules;
-    const level = f.level - 2;
-    if (level < 1) return;
-    const cover = r.coverPages[level + 1];
-    f.wanted.forEach((pa, k) => {
-      const w = f.children!.get(pa);
-      if (!(w instanceof Uint32Array)) return;
-      const present = this.presentOf(w, level + 1);
-      for (let j = 0; j < present.length && this.ahead.size < READ_AHEAD; j++) {
-        const i = present[j];
-        const lo = r.entryBytes === 8 ? w[i * 2] : w[i];
-        if (isLeaf(r, level + 1, lo)) continue;
-        const vpn = f.wantedVpn[k] + i * cover;
-        const hi = r.entryBytes === 8 ? w[i * 2 + 1] : 0;
-        if (vpn + cover <= this.fromVpn || vpn >= this.toVpn || isBad(r, level + 1, false, lo, hi)) continue;
-        const child = tableAddress(r, lo, hi);
-        // A frame known to serve at another level is a self-map's target: not descended.
-        const known = this.frameLevel.get(child);
-        if (known === undefined || known === level) void this.fetch(child, level);
-      }
-    });
-  }
-
-  private remember(key: number, w: Uint32Array | Error): void {
-    this.recent.set(key, w);
-    if (this.recent.size > RECENT_TABLES) this.recent.delete(this.recent.keys().next().value as number);
+    f.children = await this.reader.readChildren(f.level - 1, f.wanted, f.wantedVpn);
   }
 
   /**
