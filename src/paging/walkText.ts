@@ -48,5 +48,6 @@ export async function walkTextBody(spec: PagingSpec, mem: PhysMem, run: WalkRunO
 export function walkSummary(spec: PagingSpec, stats: WalkStats & { folded?: number }): string {
   const folded = stats.folded ? ` (${stats.folded} of them in repeat lines)` : '';
   const unwalked = stats.sharedNotWalked ? `; ${stats.sharedNotWalked} shared subtrees not walked again, their pages not counted (the 'shared … not walked again' lines; --expand-shared walks them all)` : '';
-  return `${spec.mode}, root ${hex(spec.root)}: ${stats.leaves} pages in ${stats.ranges} ranges${folded}${unwalked}`;
+  const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
+  return `${spec.mode}, root ${hex(spec.root)}: ${count(stats.leaves, 'page')} in ${count(stats.ranges, 'range')}${folded}${unwalked}`;
 }
