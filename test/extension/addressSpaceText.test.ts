@@ -47,7 +47,8 @@ describe('the Address Space document', () => {
     const espfix = Array.from({ length: 1000 }, (_, i) => range(base + BigInt(i) * 0x10000n, 0x4855000n, 1, { flags: 'R - - - G' }));
     const w = walkOf(page([range(0xffff888000000000n, 0n, 152), ...espfix.slice(0, 400)]), page(espfix.slice(400)));
     const lines = addressSpaceText('CPU 0', w, false);
-    expect(lines[1]).toBe('# long4, root 0x1000: 1152 pages in 1001 ranges (999 of them in repeat lines), merged where VA goes on with the same rights, G and memory type (a * after the PA: its pages are in several runs of PA)');
+    expect(lines[1]).toBe('# long4, root 0x1000: 1152 pages in 1001 ranges (999 of them in repeat lines)');
+    expect(lines[2]).toBe('# ranges: merged where VA goes on with the same rights, G and memory type; a * after the PA: its pages are in several runs of PA');
     const body = lines.filter((l) => l.startsWith('0x'));
     expect(body).toEqual([
       '0xffff888000000000-0xffff888000097fff  0x0000000000000000     608 KiB  R W - - G  WB    152 x 4K',

@@ -134,9 +134,10 @@ function sharedLines(shared: SpaceWalk['sharedTables'], mode: PagingModeName, li
 export function addressSpaceText(title: string, walk: SpaceWalk, splitPa: boolean): string[] {
   const d = vaDigits(walk.mode);
   const pages = walk.ranges.reduce((n, r) => n + r.pages, 0);
+  // On its own line: one long heading ran off the right of a narrow editor.
   const how = splitPa
-    ? 'merged where VA and PA go on with the same rights and page size'
-    : 'merged where VA goes on with the same rights, G and memory type (a * after the PA: its pages are in several runs of PA)';
+    ? 'ranges: merged where VA and PA go on with the same rights and page size'
+    : 'ranges: merged where VA goes on with the same rights, G and memory type; a * after the PA: its pages are in several runs of PA';
   const body: string[] = [];
   const push = (t: string): void => void body.push(t);
   const folded = rangeLines(walk.ranges, walk.mode, push);
@@ -147,7 +148,8 @@ export function addressSpaceText(title: string, walk: SpaceWalk, splitPa: boolea
   for (const u of walk.unreadable) push(`unread    ${pad(u.va, d)}-${pad(BigInt(u.va) + BigInt(u.size) - 1n, d)}  level-${u.level} table ${u.table}: ${u.message}`);
   return [
     `# ${title}`,
-    `# ${walk.mode}, root ${walk.root}: ${pages} pages in ${walk.ranges.length} ranges${folded ? ` (${folded} of them in repeat lines)` : ''}, ${how}`,
+    `# ${walk.mode}, root ${walk.root}: ${pages} pages in ${walk.ranges.length} ranges${folded ? ` (${folded} of them in repeat lines)` : ''}`,
+    `# ${how}`,
     ...(unwalked ? [`# ${unwalked} shared subtrees not walked again, their pages not counted: the 'shared … ${NOT_WALKED}' lines (hyperframe walk --expand-shared walks them all)`] : []),
     ...(walk.physicalMemory ? [`# physical memory: ${walk.physicalMemory}`] : []),
     ...(walk.pat ? [`# memory types: IA32_PAT ${pad(walk.pat.value, 16)} (${walk.pat.source})`] : []),
