@@ -54,7 +54,7 @@ describe.skipIf(unavailable)('Restricted Mode', () => {
     expect(await debugging()).toBe(false);
   });
 
-  it('does not attach (an attach may read QEMU\'s RAM from the host)', async () => {
+  it('starts no session for an attach either (VS Code asks first; the extension\'s own refusal is unit-tested)', async () => {
     await vs.startDebugging('Attach with host RAM', { expectSession: false });
     await refuseTrust('attach-asks-trust');
     await new Promise((r) => setTimeout(r, 1000));

@@ -11,6 +11,18 @@ import { cli } from '../helpers/runCli';
 import { GDBSX_MAX_READ_BYTES, GdbsxModel } from './gdbsx';
 import { vmStatus, walkMatchesInfoTlb } from './stubWalk.helpers';
 
+/** A client session with gdbsx: `body`, then `D`, after which gdbsx exits and the domain runs. */
+async function clientSession(g: BootedGuest, sx: GdbsxModel, body: (c: GdbClient, sx: GdbsxModel) => Promise<void>): Promise<void> {
+  const c = await GdbClient.connect('127.0.0.1', sx.port, { timeoutMs: 3000 });
+  try {
+    await body(c, sx);
+  } finally {
+    await c.detach();
+  }
+  await sx.whenExited();
+  expect(await vmStatus(g)).toBe('VM status: running');
+}
+
 function largestRead(received: readonly string[]): number {
   return Math.max(0, ...received.filter((p) => p.startsWith('m')).map((p) => parseInt(p.split(',')[1] ?? '0', 16)));
 }
@@ -46,8 +58,7 @@ describe('gdbsx -a DOMID 64 (test server modelled on tools/debugger/gdbsx, RELEA
 
   it('the client: vCPUs 0 and 1 as threads, each its own registers, gdb amd64 core (no CR3), monitor pgd3', async () => {
     sx = await GdbsxModel.start(g.gdbPort);
-    const c = await GdbClient.connect('127.0.0.1', sx.port, { timeoutMs: 3000 });
-    try {
+    await clientSession(g, sx, async (c, sx) => {
       expect(c.features).toMatchObject({ packetSize: undefined, multiprocess: false, targetDescription: false, phyMemMode: false });
       expect(c.lastStop).toMatchObject({ kind: 'signal', signal: 5, thread: { tid: 0 } });
       const threads = await c.threads();
@@ -67,17 +78,12 @@ describe('gdbsx -a DOMID 64 (test server modelled on tools/debugger/gdbsx, RELEA
       await expect(c.readMemory(0x7000_0000_0000n, 16)).rejects.toThrow(/E01/);
       // No breakpoint packets: Z is compiled out.
       await expect(c.insertBreakpoint('software', 0x100000n)).rejects.toThrow(/does not support software breakpoints \(Z0\)/);
-    } finally {
-      await c.detach();
-    }
-    await sx.whenExited();
-    expect(await vmStatus(g)).toBe('VM status: running');
+    });
   });
 
   it('run control: c unpauses the domain, 0x03 is not heard, xl pause stops it with T02thread:0;', async () => {
     sx = await GdbsxModel.start(g.gdbPort);
-    const c = await GdbClient.connect('127.0.0.1', sx.port, { timeoutMs: 3000 });
-    try {
+    await clientSession(g, sx, async (c, sx) => {
       const stopped = c.resume({ thread: { tid: 1 } });
       await expect.poll(() => vmStatus(g)).toBe('VM status: running');
       await expect(c.interruptAndWait(300)).rejects.toMatchObject({ code: 'TIMEOUT', message: `the target did not stop within 300 ms of an interrupt — this stub announced no features (no qSupported), as Xen's own gdbstub and gdbsx do, and those do not hear interrupts: stop the target from its side (Xen's '%' debug key, \`xl pause\`)` });
@@ -85,11 +91,7 @@ describe('gdbsx -a DOMID 64 (test server modelled on tools/debugger/gdbsx, RELEA
       expect(await stopped).toMatchObject({ kind: 'signal', signal: 2, thread: { tid: 0 } });
       expect(sx.received).toEqual(expect.arrayContaining(['vCont?', 'Hc1', 'c']));
       expect(await vmStatus(g)).toBe('VM status: paused');
-    } finally {
-      await c.detach();
-    }
-    await sx.whenExited();
-    expect(await vmStatus(g)).toBe('VM status: running');
+    });
   });
 
   it('walk without --root: one line naming the options; the domain runs afterwards', async () => {
@@ -121,17 +123,12 @@ describe('gdbsx -a DOMID 32 (test server) over the pae guest', () => {
     await sx.whenExited();
 
     sx = await GdbsxModel.start(g.gdbPort, { bitness: 32 });
-    const c = await GdbClient.connect('127.0.0.1', sx.port, { timeoutMs: 3000 });
-    try {
+    await clientSession(g, sx, async (c) => {
       expect(c.registerLayout.gBytes).toBe(64);
       const regs = await c.readRegisters({ tid: 0 });
       const qemu = parseInfoRegisters(await g.hmp('info registers')).get(0)!;
       expect(regs.get('eip')).toBe(qemu.get('eip'));
       expect(regs.get('esp')).toBe(qemu.get('esp'));
-    } finally {
-      await c.detach();
-    }
-    await sx.whenExited();
-    expect(await vmStatus(g)).toBe('VM status: running');
+    });
   });
 });
